@@ -1,0 +1,56 @@
+"""Every setting in one place: environment variables with defaults that work on the emulators.
+
+Deployed, the same names come from `functions/.env.<project>` files or the console; the OpenAI key is a
+Secret Manager secret declared here so that `firebase deploy` wires it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from firebase_functions.params import SecretParam
+
+OPENAI_API_KEY = SecretParam("OPENAI_API_KEY")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+def _list(name: str, default: str = "") -> tuple[str, ...]:
+    raw = os.environ.get(name, default)
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_id: str = field(default_factory=lambda: os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-fruit")
+    storage_bucket: str = field(default_factory=lambda: os.environ.get("STORAGE_BUCKET", ""))
+    max_upload_size: int = field(default_factory=lambda: _int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
+    max_image_pixels: int = field(default_factory=lambda: _int("MAX_IMAGE_PIXELS", 40_000_000))
+    rate_limit_per_minute: int = field(default_factory=lambda: _int("RATE_LIMIT", 60))
+    allowed_origins: tuple[str, ...] = field(default_factory=lambda: _list("ALLOWED_ORIGINS"))
+    openai_model: str = field(default_factory=lambda: os.environ.get("OPENAI_MODEL", "gpt-4o"))
+    openai_base_url: str = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL", ""))
+    openai_timeout_s: float = field(default_factory=lambda: _float("OPENAI_TIMEOUT", 8.0))
+    second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
+
+    @property
+    def bucket_name(self) -> str:
+        return self.storage_bucket or f"{self.project_id}.appspot.com"
+
+    @property
+    def emulated(self) -> bool:
+        return bool(os.environ.get("FUNCTIONS_EMULATOR") or os.environ.get("FIRESTORE_EMULATOR_HOST"))
+
+
+def settings() -> Settings:
+    """Fresh settings from the environment (cheap; tests change the environment between cases)."""
+    return Settings()

@@ -1,0 +1,37 @@
+"""One error type, one JSON shape: {"error": {"code": "<slug>", "message": "<sentence>"}}."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error a client can act on. `code` is a stable slug; `message` is for people."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+def bad_request(message: str, code: str = "bad-request") -> ApiError:
+    return ApiError(400, code, message)
+
+
+def unauthenticated(message: str = "Sign in first: send 'Authorization: Bearer <Firebase ID token>'.", code: str = "unauthenticated") -> ApiError:
+    return ApiError(401, code, message)
+
+
+def forbidden(message: str, code: str = "forbidden") -> ApiError:
+    return ApiError(403, code, message)
+
+
+def not_found(message: str = "Nothing is here.", code: str = "not-found") -> ApiError:
+    return ApiError(404, code, message)
+
+
+def unavailable(message: str = "A backing service is unavailable; try again shortly.", code: str = "unavailable") -> ApiError:
+    return ApiError(503, code, message)

@@ -1,0 +1,1 @@
+"""Thin HTTP blueprints: parse the request, call a service, shape the response."""

@@ -1,0 +1,25 @@
+"""Liveness and the identity of what is serving."""
+
+from flask import Blueprint, jsonify
+
+from .. import __version__
+from ..auth import current_caller
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health():
+    from ..model import get_classifier
+
+    try:
+        model_id = get_classifier().model_id
+    except (KeyError, FileNotFoundError):
+        model_id = None
+    return jsonify(status="ok", version=__version__, model=model_id)
+
+
+@bp.get("/me")
+def me():
+    caller = current_caller()
+    return jsonify(uid=caller.uid, email=caller.email, anonymous=caller.anonymous, org=caller.org, role=caller.role)

@@ -1,0 +1,124 @@
+"""Run the Firebase Emulator Suite for this project in its own process group, and always clean up.
+
+    python scripts/stack.py dev            start everything, seed demo data, serve until Ctrl-C
+    python scripts/stack.py run -- CMD...  start everything, run CMD, stop; exit with CMD's status
+
+firebase-tools leaves the Python functions-framework processes running after it stops (and leaks a pair on
+every hot reload), so the emulators run in a session of their own and the whole group is killed at the end:
+on success, failure and Ctrl-C alike, no process and no port is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "demo-fruit"
+CONFIG = json.loads((ROOT / "firebase.json").read_text())["emulators"]
+PORTS = {name: spec["port"] for name, spec in CONFIG.items() if isinstance(spec, dict) and "port" in spec}
+HOSTING = f"http://127.0.0.1:{PORTS['hosting']}"
+LOG = ROOT / ".cache" / "emulators.log"
+READY_TIMEOUT_S = 180
+
+
+def fail(message: str) -> None:
+    print(f"\033[31mstack: {message}\033[0m", file=sys.stderr)
+    sys.exit(2)
+
+
+def check_ports_free() -> None:
+    for name, port in PORTS.items():
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                fail(f"port {port} ({name} emulator) is already in use: stop what holds it (`fuser -k {port}/tcp`) and retry.")
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start() -> subprocess.Popen:
+    check_ports_free()
+    if os.environ.get("STORAGE_RULES_REAL") == "0":
+        print(
+            "\033[33mstack: WARNING: the Storage emulator runs with a rules stand-in: storage.rules are NOT evaluated "
+            "locally (signed-in users may read and write any path). Firestore rules are enforced.\033[0m"
+        )
+    LOG.parent.mkdir(exist_ok=True)
+    log = LOG.open("w")
+    firebase = ROOT / "node_modules" / ".bin" / "firebase"
+    process = subprocess.Popen(
+        [str(firebase), "emulators:start", "--project", PROJECT],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    started = time.monotonic()
+    while time.monotonic() - started < READY_TIMEOUT_S:
+        if process.poll() is not None:
+            stop(process)
+            fail(f"the emulators exited during start-up (status {process.returncode}); the last lines of {LOG}:\n{tail()}")
+        if "All emulators ready" in LOG.read_text(errors="replace") and http_ok(f"{HOSTING}/api/health"):
+            print(f"stack: emulators ready in {time.monotonic() - started:.1f} s (log: {LOG.relative_to(ROOT)})")
+            return process
+        time.sleep(0.5)
+    stop(process)
+    fail(f"the emulators were not ready after {READY_TIMEOUT_S} s; the last lines of {LOG}:\n{tail()}")
+
+
+def tail(lines: int = 25) -> str:
+    return "\n".join(LOG.read_text(errors="replace").splitlines()[-lines:])
+
+
+def stop(process: subprocess.Popen) -> None:
+    for sig, grace in ((signal.SIGINT, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("dev", "run"):
+        fail("usage: stack.py dev | stack.py run -- CMD...")
+    # Ctrl-C and SIGTERM both end in the `finally` below, which stops the whole group.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    process = start()
+    try:
+        if argv[0] == "dev":
+            import seed_demo
+
+            seed_demo.seed(HOSTING, PORTS)
+            print(f"\n  The app: {HOSTING}\n  Press Ctrl-C to stop.\n")
+            return process.wait()
+        command = argv[argv.index("--") + 1 :] if "--" in argv else argv[1:]
+        return subprocess.call(command, cwd=ROOT)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop(process)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
