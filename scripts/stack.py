@@ -10,6 +10,7 @@ on success, failure and Ctrl-C alike, no process and no port is left behind.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -27,6 +28,7 @@ CONFIG = json.loads((ROOT / "firebase.json").read_text())["emulators"]
 PORTS = {name: spec["port"] for name, spec in CONFIG.items() if isinstance(spec, dict) and "port" in spec}
 HOSTING = f"http://127.0.0.1:{PORTS['hosting']}"
 LOG = ROOT / ".cache" / "emulators.log"
+LOCK = Path("/tmp/fruit-emulators.lock")
 READY_TIMEOUT_S = 180
 
 
@@ -50,7 +52,19 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def take_lock() -> None:
+    """One stack per machine (the ports are fixed): a second caller waits for the first to finish."""
+    global _lock_file
+    _lock_file = LOCK.open("w")
+    try:
+        fcntl.flock(_lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("stack: another emulator stack is running on this machine; waiting for it to finish...")
+        fcntl.flock(_lock_file, fcntl.LOCK_EX)
+
+
 def start() -> subprocess.Popen:
+    take_lock()
     check_ports_free()
     if os.environ.get("STORAGE_RULES_REAL") == "0":
         print(

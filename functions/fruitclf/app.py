@@ -9,7 +9,7 @@ import time
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import errors
+from . import errors, monitoring
 
 log = logging.getLogger("fruitclf.api")
 
@@ -20,9 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from .routes import health
+    from .routes import classify, health, history, model, stats
 
-    for module in (health,):
+    for module in (health, model, classify, history, stats):
         app.register_blueprint(module.bp, url_prefix="/api")
 
     _register_error_handlers(app)
@@ -78,6 +78,8 @@ def _finish(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     caller = g.get("caller")
+    if request.endpoint == "classify.classify" and response.status_code != 429:
+        monitoring.record_classify(caller.org if caller else None, response.status_code, elapsed_ms)
     log.info(
         json.dumps(
             {

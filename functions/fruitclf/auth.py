@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from flask import g, request
@@ -44,6 +45,10 @@ def verify(token: str) -> Caller:
     except (auth.InvalidIdTokenError, ValueError) as exc:
         log.info("rejected id token: %s", exc)
         raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token")
+    # The admin SDK skips signature and expiry checks for Auth-emulator tokens; expiry is checked here too so
+    # that the emulators behave like production for expired tokens.
+    if float(claims.get("exp", 0)) < time.time():
+        raise errors.unauthenticated("Your sign-in has expired: refresh the ID token and retry.", "token-expired")
     provider = (claims.get("firebase") or {}).get("sign_in_provider")
     return Caller(
         uid=claims["uid"],

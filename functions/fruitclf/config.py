@@ -40,6 +40,7 @@ class Settings:
     openai_model: str = field(default_factory=lambda: os.environ.get("OPENAI_MODEL", "gpt-4o"))
     openai_base_url: str = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL", ""))
     openai_timeout_s: float = field(default_factory=lambda: _float("OPENAI_TIMEOUT", 8.0))
+    firestore_deadline_s: float = field(default_factory=lambda: _float("FIRESTORE_DEADLINE", 10.0))
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
 
     @property

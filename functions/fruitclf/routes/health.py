@@ -2,8 +2,10 @@
 
 from flask import Blueprint, jsonify
 
-from .. import __version__
+from .. import __version__, orgs
 from ..auth import current_caller
+from ..config import settings
+from ..images import ACCEPTED_FORMATS
 
 bp = Blueprint("health", __name__)
 
@@ -22,4 +24,13 @@ def health():
 @bp.get("/me")
 def me():
     caller = current_caller()
-    return jsonify(uid=caller.uid, email=caller.email, anonymous=caller.anonymous, org=caller.org, role=caller.role)
+    org = orgs.config_for(caller)
+    return jsonify(
+        uid=caller.uid,
+        email=caller.email,
+        anonymous=caller.anonymous,
+        org=caller.org,
+        role=caller.role,
+        features=list(org.features),
+        limits={"maxUploadBytes": settings().max_upload_size, "acceptedTypes": sorted(set(ACCEPTED_FORMATS.values()))},
+    )

@@ -1,0 +1,40 @@
+"""Cloud Storage access: where images live and how they are written, read and removed."""
+
+from __future__ import annotations
+
+import logging
+
+from google.api_core import exceptions as gexc
+
+from .clients import bucket
+
+log = logging.getLogger(__name__)
+
+
+def image_path(uid: str, classification_id: str) -> str:
+    return f"users/{uid}/images/{classification_id}.jpg"
+
+
+def put_jpeg(path: str, data: bytes) -> None:
+    blob = bucket().blob(path)
+    blob.cache_control = "private, max-age=3600"
+    blob.upload_from_string(data, content_type="image/jpeg", timeout=30)
+
+
+def get(path: str) -> bytes:
+    return bucket().blob(path).download_as_bytes(timeout=30)
+
+
+def delete_quietly(path: str) -> None:
+    """Remove an object; a missing one is fine (the goal state is reached either way)."""
+    try:
+        bucket().blob(path).delete(timeout=30)
+    except gexc.NotFound:
+        pass
+    except Exception:  # noqa: BLE001 - cleanup must not mask the error that caused it
+        log.exception("could not delete %s", path)
+
+
+def stat(path: str):
+    """The object's metadata (size, content type), or None when there is no such object."""
+    return bucket().get_blob(path, timeout=30)

@@ -1,0 +1,26 @@
+"""Shape stored documents for API responses (timestamps as ISO 8601, a URL for the image)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+PUBLIC_FIELDS = (
+    "label", "confidence", "topk", "abstained", "modelVersion", "imagePath", "source", "org", "timings",
+    "feedback", "secondOpinion", "createdAt",
+)
+
+
+def _json_value(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def classification(doc: dict) -> dict:
+    body = {"id": doc["id"], **{field: _json_value(doc.get(field)) for field in PUBLIC_FIELDS}}
+    body["imageUrl"] = f"/api/classifications/{doc['id']}/image"
+    return body

@@ -1,0 +1,172 @@
+"""Firestore data access: the one place that knows collection paths and document shapes.
+
+users/<uid>/classifications/<id>   one result (written only by the server)
+users/<uid>/counters/summary       the user's aggregates, maintained in the same commit as each write
+users/<uid>/uploadErrors/<id>      why a mobile upload could not be classified
+orgs/<orgId>                        an organisation; orgs/<orgId>/counters/shard-<n> its aggregates
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import random
+
+from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry
+from google.cloud import firestore
+
+from . import counters, errors
+from .clients import firestore_client
+from .config import settings
+
+ORG_COUNTER_SHARDS = 8
+
+
+def _retry() -> Retry:
+    # Bounded, so that a Firestore outage becomes a prompt 503 instead of a request hanging for minutes.
+    return Retry(deadline=settings().firestore_deadline_s)
+
+
+def _call_opts() -> dict:
+    return {"retry": _retry(), "timeout": settings().firestore_deadline_s}
+
+
+def classifications(uid: str):
+    return firestore_client().collection("users", uid, "classifications")
+
+
+def user_summary(uid: str):
+    return firestore_client().document("users", uid, "counters", "summary")
+
+
+def org_doc(org_id: str):
+    return firestore_client().document("orgs", org_id)
+
+
+def org_shards(org_id: str):
+    return firestore_client().collection("orgs", org_id, "counters")
+
+
+def _random_org_shard(org_id: str):
+    # Spread an organisation's writes over shards so one hot document is not the bottleneck.
+    return org_shards(org_id).document(f"shard-{random.randrange(ORG_COUNTER_SHARDS)}")
+
+
+def new_id() -> str:
+    return classifications("_").document().id
+
+
+def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
+    """Write the result and its aggregates atomically. False when the id already exists (a replay)."""
+    batch = firestore_client().batch()
+    batch.create(classifications(uid).document(doc_id), doc)
+    delta = counters.for_classification(doc, sign=+1)
+    batch.set(user_summary(uid), delta, merge=True)
+    if doc.get("org"):
+        batch.set(_random_org_shard(doc["org"]), delta, merge=True)
+    try:
+        batch.commit(**_call_opts())
+    except gexc.AlreadyExists:
+        return False
+    return True
+
+
+def get_classification(uid: str, doc_id: str) -> dict:
+    snapshot = classifications(uid).document(doc_id).get(**_call_opts())
+    if not snapshot.exists:
+        raise errors.not_found(f"No classification {doc_id!r} in your history.")
+    return {"id": snapshot.id, **snapshot.to_dict()}
+
+
+def delete_classification(uid: str, doc_id: str) -> dict:
+    """Delete the document and take it out of the aggregates; returns what was deleted."""
+    ref = classifications(uid).document(doc_id)
+
+    @firestore.transactional
+    def run(transaction):
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise errors.not_found(f"No classification {doc_id!r} in your history.")
+        doc = snapshot.to_dict()
+        delta = counters.for_classification(doc, sign=-1)
+        transaction.delete(ref)
+        transaction.set(user_summary(uid), delta, merge=True)
+        if doc.get("org"):
+            transaction.set(_random_org_shard(doc["org"]), delta, merge=True)
+        return {"id": doc_id, **doc}
+
+    return run(firestore_client().transaction())
+
+
+def set_feedback(uid: str, doc_id: str, feedback: dict) -> dict:
+    ref = classifications(uid).document(doc_id)
+
+    @firestore.transactional
+    def run(transaction):
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise errors.not_found(f"No classification {doc_id!r} in your history.")
+        doc = snapshot.to_dict()
+        delta = counters.for_feedback(doc.get("feedback"), feedback)
+        transaction.update(ref, {"feedback": feedback})
+        transaction.set(user_summary(uid), delta, merge=True)
+        if doc.get("org"):
+            transaction.set(_random_org_shard(doc["org"]), delta, merge=True)
+        return {"id": doc_id, **doc, "feedback": feedback}
+
+    return run(firestore_client().transaction())
+
+
+def set_second_opinion(uid: str, doc_id: str, opinion: dict) -> None:
+    classifications(uid).document(doc_id).update({"secondOpinion": opinion}, **_call_opts())
+
+
+def encode_cursor(doc_id: str) -> str:
+    return base64.urlsafe_b64encode(doc_id.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise errors.bad_request("The cursor is not one this API gave out.", "invalid-cursor")
+
+
+def list_classifications(uid: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    query = classifications(uid).order_by("createdAt", direction=firestore.Query.DESCENDING)
+    if cursor:
+        doc_id = _decode_cursor(cursor)
+        after = classifications(uid).document(doc_id).get(**_call_opts()) if "/" not in doc_id else None
+        if after is None or not after.exists:
+            raise errors.bad_request("The cursor points at an item that no longer exists; start again without it.", "invalid-cursor")
+        query = query.start_after(after)
+    # One extra item tells whether there is a next page without a second query.
+    snapshots = list(query.limit(limit + 1).stream(**_call_opts()))
+    items = [{"id": s.id, **s.to_dict()} for s in snapshots[:limit]]
+    next_cursor = encode_cursor(items[-1]["id"]) if len(snapshots) > limit else None
+    return items, next_cursor
+
+
+def record_upload_error(uid: str, doc_id: str, upload_path: str, error: errors.ApiError) -> None:
+    firestore_client().document("users", uid, "uploadErrors", doc_id).set(
+        {"uploadPath": upload_path, "error": error.to_dict()["error"], "createdAt": utcnow()}, **_call_opts()
+    )
+
+
+def exists(uid: str, doc_id: str) -> bool:
+    return classifications(uid).document(doc_id).get(**_call_opts()).exists
+
+
+def read_summary(uid: str) -> dict:
+    snapshot = user_summary(uid).get(**_call_opts())
+    return snapshot.to_dict() if snapshot.exists else {}
+
+
+def read_org_summary(org_id: str) -> dict:
+    return counters.merge(s.to_dict() for s in org_shards(org_id).stream(**_call_opts()))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
