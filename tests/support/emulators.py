@@ -1,0 +1,136 @@
+"""Talk to the running Firebase emulators the way a client (and an operator) would.
+
+Clients: Auth emulator REST for sign-up and ID tokens, the Hosting URL for the API.
+Admin: google-cloud clients with anonymous credentials (the emulators treat them as the owner) to look
+behind the API and assert what was, and was not, written.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import uuid
+from dataclasses import dataclass
+
+import requests
+from PIL import Image
+
+PROJECT = "demo-fruit"
+BUCKET = f"{PROJECT}.appspot.com"
+HOSTING = "http://127.0.0.1:5000"
+API = f"{HOSTING}/api"
+AUTH = "http://127.0.0.1:9099"
+FIRESTORE_HOST = "127.0.0.1:8080"
+STORAGE = "http://127.0.0.1:9199"
+
+os.environ.setdefault("FIRESTORE_EMULATOR_HOST", FIRESTORE_HOST)
+os.environ.setdefault("STORAGE_EMULATOR_HOST", STORAGE)
+os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", AUTH.removeprefix("http://"))
+os.environ.setdefault("GCLOUD_PROJECT", PROJECT)
+
+
+def stack_is_up() -> bool:
+    try:
+        return requests.get(f"{API}/health", timeout=3).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@dataclass
+class User:
+    uid: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def sign_up(email: str | None = None, password: str = "correct-horse-9") -> User:
+    email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
+    response = requests.post(
+        f"{AUTH}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-api-key",
+        json={"email": email, "password": password, "returnSecureToken": True},
+        timeout=10,
+    )
+    response.raise_for_status()
+    body = response.json()
+    return User(uid=body["localId"], email=email, password=password, token=body["idToken"])
+
+
+def sign_in(user: User) -> User:
+    """A fresh ID token (after custom claims change, a client refreshes its token)."""
+    response = requests.post(
+        f"{AUTH}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-api-key",
+        json={"email": user.email, "password": user.password, "returnSecureToken": True},
+        timeout=10,
+    )
+    response.raise_for_status()
+    user.token = response.json()["idToken"]
+    return user
+
+
+def set_claims(uid: str, claims: dict) -> None:
+    response = requests.post(
+        f"{AUTH}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:update",
+        json={"localId": uid, "customAttributes": json.dumps(claims)},
+        headers={"Authorization": "Bearer owner"},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def unsigned_token(claims: dict) -> str:
+    """A JWT in the Auth emulator's own format (alg none), with whatever claims a forger likes."""
+    def part(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def token_claims(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def firestore():
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import firestore as gfs
+
+    return gfs.Client(project=PROJECT, credentials=AnonymousCredentials())
+
+
+def bucket():
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    return storage.Client(project=PROJECT, credentials=AnonymousCredentials()).bucket(BUCKET)
+
+
+def user_documents(uid: str, collection: str = "classifications") -> list:
+    return list(firestore().collection("users", uid, collection).stream())
+
+
+def user_objects(uid: str, prefix: str = "users") -> list[str]:
+    folder = f"{prefix}/{uid}/" if prefix == "users" else f"{prefix}/{uid}/"
+    return [blob.name for blob in bucket().list_blobs(prefix=folder)]
+
+
+def jpeg_bytes(size=(640, 480), color=(200, 40, 40), quality=90, exif: bytes | None = None) -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    kwargs = {"quality": quality}
+    if exif is not None:
+        kwargs["exif"] = exif
+    image.save(out, "JPEG", **kwargs)
+    return out.getvalue()
+
+
+def png_bytes(size=(64, 64), mode="RGBA") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "PNG")
+    return out.getvalue()

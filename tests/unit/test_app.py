@@ -1,0 +1,32 @@
+"""The HTTP layer without Firebase: routing, the error envelope and headers."""
+
+import pytest
+
+from fruitclf.app import create_app
+
+
+@pytest.fixture
+def client():
+    return create_app().test_client()
+
+
+def test_unknown_route_and_wrong_method_use_the_error_envelope(client):
+    missing = client.get("/api/nope")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not-found"
+    wrong = client.put("/api/health")
+    assert wrong.status_code == 405 and "PUT" in wrong.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/me", "/api/classifications", "/api/stats"])
+def test_private_endpoints_need_a_bearer_token(client, path):
+    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_every_response_has_the_security_headers(client):
+    response = client.get("/api/health")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]

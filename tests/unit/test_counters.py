@@ -1,0 +1,53 @@
+"""Aggregates: deltas on write, merging of shards, and the stats view."""
+
+import datetime as dt
+
+from google.cloud.firestore import Increment
+
+from fruitclf import counters
+
+
+def value(increment: Increment):
+    return increment.value
+
+
+def test_a_classification_adds_to_every_aggregate_and_a_delete_takes_it_back():
+    doc = {"label": "kiwi", "confidence": 0.93, "abstained": False, "createdAt": dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc), "feedback": {"correct": True}}
+    add, remove = counters.for_classification(doc, +1), counters.for_classification(doc, -1)
+    assert value(add["total"]) == 1 and value(remove["total"]) == -1
+    assert value(add["perLabel"]["kiwi"]) == 1
+    assert value(add["perDay"]["2026-11-28"]) == 1
+    assert value(add["confidenceHist"]["9"]) == 1
+    assert value(add["feedbackCorrect"]) == 1 and value(remove["feedbackN"]) == -1
+
+
+def test_changing_feedback_moves_only_the_difference():
+    delta = counters.for_feedback({"correct": True}, {"correct": False, "label": "lime"})
+    assert (value(delta["feedbackN"]), value(delta["feedbackCorrect"])) == (0, -1)
+    first = counters.for_feedback(None, {"correct": True})
+    assert (value(first["feedbackN"]), value(first["feedbackCorrect"])) == (1, 1)
+
+
+def test_confidence_bins_cover_zero_to_one():
+    assert [counters.confidence_bin(c) for c in (0.0, 0.05, 0.5, 0.999, 1.0)] == ["0", "0", "5", "9", "9"]
+
+
+def test_shards_merge_field_by_field():
+    merged = counters.merge([{"total": 2, "perLabel": {"kiwi": 2}}, {"total": 1, "perLabel": {"kiwi": 1, "lime": 1}}, {}])
+    assert merged == {"total": 3, "perLabel": {"kiwi": 3, "lime": 1}}
+
+
+def test_stats_view():
+    today = dt.date(2026, 11, 28)
+    summary = {
+        "total": 4, "abstained": 1, "confidenceSum": 3.0, "perLabel": {"kiwi": 3, "lime": 1, "gone": 0},
+        "perDay": {"2026-11-28": 3, "2026-11-27": 1, "2026-01-01": 9}, "confidenceHist": {"9": 3, "0": 1},
+        "feedbackN": 2, "feedbackCorrect": 1,
+    }
+    stats = counters.to_stats(summary, today)
+    assert stats["perLabel"] == {"kiwi": 3, "lime": 1}
+    assert len(stats["perDay"]) == 30 and stats["perDay"][-1] == {"day": "2026-11-28", "count": 3}
+    assert stats["perDay"][-2]["count"] == 1, "only the last 30 days are shown"
+    assert stats["confidenceHistogram"][0] == 1 and stats["confidenceHistogram"][9] == 3
+    assert (stats["meanConfidence"], stats["abstainRate"]) == (0.75, 0.25)
+    assert stats["feedback"] == {"n": 2, "correct": 1, "accuracy": 0.5}
