@@ -1,0 +1,118 @@
+// The one place that talks to /api: adds the ID token, parses the error envelope
+// {"error": {"code", "message"}} into ApiError, and uploads with progress (XMLHttpRequest, which fetch lacks).
+import { idToken } from "./auth.js";
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status, 0 when the request never got an answer (offline, network error)
+   * @param {string} code stable slug from the server (or "network" / "offline")
+   * @param {string} message a sentence for people
+   * @param {number|null} retryAfter seconds, from the Retry-After header
+   */
+  constructor(status, code, message, retryAfter = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+function offlineError() {
+  return navigator.onLine === false
+    ? new ApiError(0, "offline", "You are offline: reconnect and try again.")
+    : new ApiError(0, "network", "Could not reach the server: check your connection and try again.");
+}
+
+function retryAfterSeconds(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(value); // Retry-After may also be an HTTP date
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function errorFromResponse(status, bodyText, retryAfterHeader) {
+  let code = `http-${status}`;
+  let message = `The server answered with an error (HTTP ${status}).`;
+  try {
+    const envelope = JSON.parse(bodyText).error;
+    if (envelope?.code) code = envelope.code;
+    if (envelope?.message) message = envelope.message;
+  } catch {
+    // not JSON (a proxy's HTML page, say): keep the generic sentence
+  }
+  return new ApiError(status, code, message, retryAfterSeconds(retryAfterHeader));
+}
+
+async function authHeaders() {
+  const token = await idToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function send(method, path, { json, responseType = "json" } = {}) {
+  const headers = await authHeaders();
+  if (json !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  } catch {
+    throw offlineError();
+  }
+  if (!response.ok) throw errorFromResponse(response.status, await response.text(), response.headers.get("Retry-After"));
+  if (response.status === 204) return null;
+  return responseType === "blob" ? response.blob() : response.json();
+}
+
+export const api = {
+  health: () => send("GET", "/api/health"),
+  model: () => send("GET", "/api/model"),
+  me: () => send("GET", "/api/me"),
+  classifications: ({ limit = 20, cursor = null } = {}) => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    return send("GET", `/api/classifications?${query}`);
+  },
+  classification: (id) => send("GET", `/api/classifications/${encodeURIComponent(id)}`),
+  deleteClassification: (id) => send("DELETE", `/api/classifications/${encodeURIComponent(id)}`),
+  feedback: (id, body) => send("POST", `/api/classifications/${encodeURIComponent(id)}/feedback`, { json: body }),
+  stats: () => send("GET", "/api/stats"),
+  orgStats: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/stats`),
+  /** The image of a classification as a Blob (the endpoint needs the Authorization header, so no plain <img src>). */
+  image: (imageUrl) => send("GET", imageUrl, { responseType: "blob" }),
+};
+
+/**
+ * POST /api/classify with the image, reporting upload progress.
+ * @param {Blob} blob the (downscaled) image
+ * @param {{filename?: string, secondOpinion?: boolean, onProgress?: (fraction: number) => void, signal?: AbortSignal}} options
+ * @returns {Promise<object>} the Classification
+ */
+export async function classify(blob, { filename = "photo.jpg", secondOpinion = false, onProgress, signal } = {}) {
+  const headers = await authHeaders();
+  const form = new FormData();
+  form.append("image", blob, filename);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", secondOpinion ? "/api/classify?second_opinion=1" : "/api/classify");
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress?.(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(JSON.parse(xhr.responseText));
+        } catch {
+          reject(new ApiError(xhr.status, "bad-response", "The server sent an answer we could not read."));
+        }
+      } else {
+        reject(errorFromResponse(xhr.status, xhr.responseText, xhr.getResponseHeader("Retry-After")));
+      }
+    };
+    xhr.onerror = () => reject(offlineError());
+    xhr.onabort = () => reject(new ApiError(0, "aborted", "The upload was cancelled."));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,105 @@
+// Boot: wait for the first auth state, load the user's profile, then route. Paths are real URLs (Hosting
+// falls back to /index.html), links with data-link are handled here without a page load.
+import "./styles.css";
+import { watchUser } from "./auth.js";
+import { h, mount } from "./dom.js";
+import { explain } from "./errors.js";
+import { clearProfile, refreshProfile, session } from "./session.js";
+import * as account from "./views/account.js";
+import * as classifyView from "./views/classify.js";
+import * as historyView from "./views/history.js";
+import * as landing from "./views/landing.js";
+
+const main = document.getElementById("main");
+const nav = document.querySelector(".app-nav");
+
+// The dashboard brings Chart.js: it is a separate chunk, loaded on first visit.
+const routes = {
+  "/": { nav: "classify", load: async () => classifyView },
+  "/history": { nav: "history", load: async () => historyView },
+  "/dashboard": { nav: "dashboard", load: () => import("./views/dashboard.js") },
+  "/account": { nav: "account", load: async () => account },
+};
+
+let leaveView = null;
+let renderCount = 0;
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) window.history.replaceState(null, "", path);
+  else if (path !== location.pathname) window.history.pushState(null, "", path);
+  render();
+}
+
+async function render() {
+  const ticket = ++renderCount;
+  leaveView?.();
+  leaveView = null;
+  const route = routes[location.pathname] ?? null;
+  nav.hidden = !session.user;
+  for (const link of nav.querySelectorAll("a")) {
+    if (link.dataset.nav === route?.nav) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  if (!session.user) {
+    leaveView = landing.render(main, { navigate });
+    return;
+  }
+  if (!session.me) {
+    renderProfileError();
+    return;
+  }
+  if (!route) {
+    mount(main, h("h1", { tabindex: "-1" }, "Page not found"), h("p", {}, h("a", { href: "/", "data-link": true }, "Go to the classifier")));
+    return;
+  }
+  let view;
+  try {
+    view = await route.load();
+  } catch {
+    mount(main, h("h1", { tabindex: "-1" }, "This page did not load"), h("p", {}, "Check your connection, then reload the page."));
+    return;
+  }
+  if (ticket !== renderCount) return; // the user navigated again meanwhile
+  leaveView = view.render(main, { navigate }) ?? null;
+  if (session.user.isAnonymous && route.nav !== "account") main.prepend(guestNotice());
+  if (ticket > 1) main.querySelector("h1")?.focus();
+}
+
+function guestNotice() {
+  return h("p", { class: "guest-notice" }, "You are trying the app as a guest. ", h("a", { href: "/account", "data-link": true }, "Save your account"), " to keep your history on any device.");
+}
+
+function renderProfileError() {
+  const { title, detail } = explain(session.profileError ?? new Error("Could not load your profile."));
+  mount(
+    main,
+    h("h1", { tabindex: "-1" }, "We could not load your account"),
+    h("p", { class: "error-text", role: "alert" }, `${title}. ${detail}`),
+    h("button", { class: "button primary", type: "button", onclick: () => refreshProfile().then(render) }, "Try again"),
+  );
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-link]");
+  if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  navigate(new URL(link.href).pathname);
+});
+window.addEventListener("popstate", render);
+
+const offlineBanner = document.getElementById("offline-banner");
+const showConnectivity = () => (offlineBanner.hidden = navigator.onLine);
+window.addEventListener("online", showConnectivity);
+window.addEventListener("offline", showConnectivity);
+showConnectivity();
+
+let lastUid;
+watchUser(async (user) => {
+  session.user = user;
+  if (user && user.uid !== lastUid) await refreshProfile();
+  if (!user) clearProfile();
+  lastUid = user?.uid;
+  render();
+}).catch((error) => {
+  mount(main, h("h1", {}, "The app could not start"), h("p", { class: "error-text", role: "alert" }, error.message));
+});

@@ -1,0 +1,181 @@
+// Classify a photo: drop, pick, take with the camera or paste; downscale, upload with progress, show the
+// answer. A failed upload keeps the prepared image so "Try again" does not make the user pick it again.
+import { classify } from "../api.js";
+import { h, mount } from "../dom.js";
+import { acceptedFormats, explain, formatBytes } from "../errors.js";
+import { acceptAttribute, prepareImage } from "../image.js";
+import { hasFeature, limits } from "../session.js";
+import { resultCard } from "./result-card.js";
+
+export function render(main) {
+  let attempt = null; // {prepared, previewUrl, secondOpinion}
+  let countdown = null;
+  const picker = h("input", { type: "file", accept: acceptAttribute(limits()), hidden: true, "data-testid": "picker", onchange: onInput });
+  // `capture` opens the camera on phones; desktops ignore it and show the file picker.
+  const camera = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, onchange: onInput });
+  const pickButton = h("button", { type: "button", class: "button primary", onclick: () => picker.click() }, "Choose a photo");
+  const dropzone = h(
+    "div",
+    { class: "dropzone", "data-testid": "dropzone" },
+    h("p", { class: "dropzone-title" }, "Drop a photo of a fruit here"),
+    h(
+      "div",
+      { class: "dropzone-actions" },
+      pickButton,
+      h("button", { type: "button", class: "button secondary camera-button", onclick: () => camera.click() }, "Take a photo"),
+      picker,
+      camera,
+    ),
+    h("p", { class: "hint" }, `or paste an image (Ctrl+V). ${acceptedFormats(limits())}, up to ${formatBytes(limits().maxUploadBytes)}.`),
+  );
+  const preview = h("figure", { class: "preview", hidden: true });
+  const progress = h("progress", { max: "100", value: "0", "aria-label": "Upload progress" });
+  const progressText = h("span", { class: "progress-text" });
+  const progressRow = h("div", { class: "progress-row", hidden: true, role: "status" }, progress, progressText);
+  const errorPanel = h("div", { class: "error-panel", hidden: true });
+  const resultSlot = h("div", { class: "result-slot", "aria-live": "polite" });
+
+  const section = h(
+    "section",
+    { class: "classify" },
+    h("h1", { tabindex: "-1" }, "Classify a fruit"),
+    h("div", { class: "classify-grid" }, h("div", {}, dropzone, preview, progressRow, errorPanel), resultSlot),
+  );
+  mount(main, section);
+
+  function onInput(event) {
+    const [file] = event.target.files;
+    event.target.value = ""; // choosing the same file again must fire change again
+    if (file) start(file);
+  }
+
+  function onDragOver(event) {
+    if (![...(event.dataTransfer?.types ?? [])].includes("Files")) return;
+    event.preventDefault();
+    dropzone.classList.add("dragging");
+  }
+  function onDragLeave(event) {
+    if (!section.contains(event.relatedTarget)) dropzone.classList.remove("dragging");
+  }
+  function onDrop(event) {
+    event.preventDefault();
+    dropzone.classList.remove("dragging");
+    const [file] = event.dataTransfer?.files ?? [];
+    if (file) start(file);
+  }
+  function onPaste(event) {
+    const file = [...(event.clipboardData?.files ?? [])][0];
+    if (file) {
+      event.preventDefault();
+      start(file);
+    }
+  }
+  section.addEventListener("dragover", onDragOver);
+  section.addEventListener("dragleave", onDragLeave);
+  section.addEventListener("drop", onDrop);
+  document.addEventListener("paste", onPaste);
+
+  function reset() {
+    clearInterval(countdown);
+    errorPanel.hidden = true;
+    progressRow.hidden = true;
+    resultSlot.replaceChildren();
+  }
+
+  function showPreview(url, name) {
+    preview.hidden = false;
+    mount(
+      preview,
+      url ? h("img", { src: url, alt: `Your photo: ${name}` }) : h("div", { class: "preview-missing" }, "No preview for this format"),
+      h("figcaption", {}, name),
+    );
+  }
+
+  async function start(file) {
+    reset();
+    if (attempt?.previewUrl) URL.revokeObjectURL(attempt.previewUrl);
+    attempt = null;
+    preview.hidden = true;
+    try {
+      const prepared = await prepareImage(file, limits());
+      const previewUrl = prepared.width ? URL.createObjectURL(prepared.blob) : null;
+      attempt = { prepared, previewUrl, secondOpinion: false };
+      showPreview(previewUrl, file.name || "Pasted image");
+    } catch (error) {
+      showError(error);
+      return;
+    }
+    upload();
+  }
+
+  async function upload() {
+    reset();
+    progressRow.hidden = false;
+    progress.value = 0;
+    progressText.textContent = "Uploading…";
+    const { prepared, secondOpinion } = attempt;
+    try {
+      const classification = await classify(prepared.blob, {
+        filename: prepared.filename,
+        secondOpinion,
+        onProgress: (fraction) => {
+          progress.value = Math.round(fraction * 100);
+          progressText.textContent = fraction < 1 ? `Uploading… ${Math.round(fraction * 100)}%` : "Classifying…";
+        },
+      });
+      progressRow.hidden = true;
+      showResult(classification);
+    } catch (error) {
+      progressRow.hidden = true;
+      showError(error, { canRetry: true });
+    }
+  }
+
+  function showResult(classification) {
+    const secondOpinionAllowed = hasFeature("second_opinion") && attempt;
+    mount(
+      resultSlot,
+      resultCard(classification, {
+        onSecondOpinion: secondOpinionAllowed
+          ? () => {
+              attempt.secondOpinion = true;
+              upload();
+            }
+          : undefined,
+      }),
+      h("button", { type: "button", class: "button secondary another", onclick: () => pickButton.focus() }, "Classify another photo"),
+    );
+    resultSlot.querySelector(".verdict-label")?.setAttribute("tabindex", "-1");
+    resultSlot.querySelector(".verdict-label")?.focus({ preventScroll: false });
+  }
+
+  function showError(error, { canRetry = false } = {}) {
+    const { title, detail, retryable, retryAfter } = explain(error, limits());
+    const retry =
+      canRetry && retryable
+        ? h("button", { type: "button", class: "button primary", onclick: () => upload() }, "Try again")
+        : null;
+    errorPanel.hidden = false;
+    mount(errorPanel, h("div", { role: "alert" }, h("p", { class: "error-title" }, title), h("p", {}, detail)), retry);
+    if (retry && retryAfter > 0) {
+      let remaining = retryAfter;
+      retry.disabled = true;
+      retry.textContent = `Try again in ${remaining} s`;
+      countdown = setInterval(() => {
+        remaining -= 1;
+        if (remaining > 0) retry.textContent = `Try again in ${remaining} s`;
+        else {
+          clearInterval(countdown);
+          retry.disabled = false;
+          retry.textContent = "Try again";
+        }
+      }, 1000);
+    }
+  }
+
+  return () => {
+    clearInterval(countdown);
+    document.removeEventListener("paste", onPaste);
+    if (attempt?.previewUrl) URL.revokeObjectURL(attempt.previewUrl);
+  };
+}

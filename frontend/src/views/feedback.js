@@ -1,0 +1,91 @@
+// "Is this right?": confirm the label, or pick the right one from the model's labels. Shared by the result
+// card and the history list.
+import { api } from "../api.js";
+import { h, labelName, uid } from "../dom.js";
+import { explain } from "../errors.js";
+import { limits, modelLabels } from "../session.js";
+
+/**
+ * @param {object} classification
+ * @param {(updated: object) => void} onSaved
+ */
+export function feedbackControl(classification, onSaved = () => {}) {
+  const root = h("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer" });
+  let current = classification;
+
+  async function save(body) {
+    for (const control of root.querySelectorAll("button, select")) control.disabled = true;
+    try {
+      current = await api.feedback(current.id, body);
+      onSaved(current);
+      showSaved(true);
+    } catch (error) {
+      const { title, detail } = explain(error, limits());
+      showAsk(`${title}. ${detail}`);
+    }
+  }
+
+  function showSaved(justSaved = false) {
+    const { feedback } = current;
+    const text = feedback.correct ? "You confirmed this answer." : `You said it is: ${labelName(feedback.label)}.`;
+    root.replaceChildren(
+      h("p", { class: "feedback-done", role: justSaved ? "status" : null }, h("span", { "aria-hidden": "true" }, "✓ "), text, justSaved ? " Thanks!" : ""),
+      h("button", { type: "button", class: "link-button", onclick: () => showAsk() }, "Change"),
+    );
+  }
+
+  function showAsk(errorText = "") {
+    const selectId = uid("label");
+    const otherLabels = modelLabels().filter((label) => label !== current.label || current.abstained);
+    const select = h(
+      "select",
+      { id: selectId },
+      h("option", { value: "" }, "Choose the right label…"),
+      otherLabels.map((label) => h("option", { value: label }, labelName(label))),
+    );
+    const correction = h(
+      "form",
+      {
+        class: "feedback-correction",
+        hidden: true,
+        onsubmit: (event) => {
+          event.preventDefault();
+          if (select.value) save({ label: select.value });
+          else select.focus();
+        },
+      },
+      h("label", { for: selectId }, "It is actually"),
+      select,
+      h("button", { type: "submit", class: "button small" }, "Save correction"),
+    );
+    const question = current.abstained ? "Do you know what it is?" : "Is this right?";
+    root.replaceChildren(
+      h(
+        "div",
+        { class: "feedback-ask" },
+        h("span", { class: "feedback-question" }, question),
+        current.abstained ? null : h("button", { type: "button", class: "button small", onclick: () => save({ correct: true }) }, "Yes, correct"),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "button small secondary",
+            "aria-expanded": "false",
+            onclick: (event) => {
+              correction.hidden = !correction.hidden;
+              event.currentTarget.setAttribute("aria-expanded", String(!correction.hidden));
+              if (!correction.hidden) select.focus();
+            },
+          },
+          current.abstained ? "Tell us" : "No, it is…",
+        ),
+      ),
+      correction,
+      errorText ? h("p", { class: "error-text", role: "alert" }, errorText) : null,
+    );
+  }
+
+  if (current.feedback) showSaved();
+  else showAsk();
+  return root;
+}

@@ -1,0 +1,85 @@
+// The answer for one photo: the label, the top-3 confidence bars, a clear "not a fruit / not sure" state,
+// the model version and the time taken, feedback, and the second opinion when there is one.
+import { h, labelName, percent } from "../dom.js";
+import { session } from "../session.js";
+import { feedbackControl } from "./feedback.js";
+
+function confidenceBars(topk) {
+  return h(
+    "ol",
+    { class: "bars", "aria-label": "Top guesses" },
+    topk.slice(0, 3).map(({ label, p }) =>
+      h(
+        "li",
+        { class: "bar-row" },
+        h("span", { class: "bar-label" }, labelName(label)),
+        h("span", { class: "bar-track", "aria-hidden": "true" }, h("span", { class: "bar-fill", style: { width: percent(p) } })),
+        h("span", { class: "bar-value" }, percent(p)),
+      ),
+    ),
+  );
+}
+
+function headline(classification) {
+  if (classification.abstained) {
+    const best = classification.topk?.[0];
+    const threshold = session.model?.abstainThreshold;
+    const notFruit = classification.label === "not_fruit";
+    return h(
+      "div",
+      { class: "verdict verdict-unsure" },
+      h("p", { class: "verdict-label" }, h("span", { "aria-hidden": "true" }, "🤔 "), notFruit ? "Not a fruit" : "Not sure"),
+      h(
+        "p",
+        { class: "verdict-detail" },
+        notFruit
+          ? "This does not look like a fruit the model knows."
+          : `The model is not confident enough to answer${threshold ? ` (it needs ${percent(threshold)})` : ""}.`,
+        best && best.label !== "not_fruit" ? ` Its best guess was ${labelName(best.label)} at ${percent(best.p)}.` : "",
+        " Try a closer, well-lit photo of a single fruit.",
+      ),
+    );
+  }
+  return h(
+    "div",
+    { class: "verdict" },
+    h("p", { class: "verdict-label" }, labelName(classification.label)),
+    h("p", { class: "verdict-detail" }, `${percent(classification.confidence)} confident`),
+  );
+}
+
+function secondOpinionPanel(secondOpinion) {
+  return h(
+    "section",
+    { class: "second-opinion", "aria-label": "Second opinion" },
+    h("h3", {}, "Second opinion"),
+    h("p", {}, h("strong", {}, labelName(secondOpinion.label)), secondOpinion.note ? ` — ${secondOpinion.note}` : ""),
+    secondOpinion.model ? h("p", { class: "meta" }, `From ${secondOpinion.model}`) : null,
+  );
+}
+
+/**
+ * @param {object} classification
+ * @param {{onSecondOpinion?: () => void, onFeedback?: (updated: object) => void}} options
+ */
+export function resultCard(classification, { onSecondOpinion, onFeedback } = {}) {
+  const seconds = classification.timings?.total != null ? `${(classification.timings.total / 1000).toFixed(2)} s` : null;
+  return h(
+    "article",
+    { class: `card result ${classification.abstained ? "result-unsure" : ""}`, "aria-labelledby": "result-heading", "data-testid": "result" },
+    h("h2", { id: "result-heading", class: "visually-hidden" }, "Result"),
+    headline(classification),
+    classification.topk?.length ? confidenceBars(classification.topk) : null,
+    h(
+      "p",
+      { class: "meta" },
+      `Model ${classification.modelVersion ?? "unknown"}`,
+      seconds ? ` · took ${seconds}` : "",
+    ),
+    classification.secondOpinion ? secondOpinionPanel(classification.secondOpinion) : null,
+    onSecondOpinion && !classification.secondOpinion
+      ? h("button", { type: "button", class: "button secondary", onclick: onSecondOpinion }, "Ask for a second opinion")
+      : null,
+    feedbackControl(classification, onFeedback),
+  );
+}
