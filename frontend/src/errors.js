@@ -20,7 +20,10 @@ export function formatBytes(bytes) {
 }
 
 export function acceptedFormats(limits = DEFAULT_LIMITS) {
-  const names = [...new Set(limits.acceptedTypes.map((type) => TYPE_NAMES[type] ?? type))];
+  const known = Object.keys(TYPE_NAMES);
+  const rank = (type) => (known.includes(type) ? known.indexOf(type) : known.length);
+  const types = [...limits.acceptedTypes].sort((a, b) => rank(a) - rank(b)); // the common formats first
+  const names = [...new Set(types.map((type) => TYPE_NAMES[type] ?? type))];
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0];
 }
 
@@ -56,7 +59,10 @@ export function explain(error, limits = DEFAULT_LIMITS) {
   if (status === 415)
     return {
       title: "This file is not an image we can read",
-      detail: `${serverSays} Accepted formats: ${acceptedFormats(limits)}, up to ${formatBytes(limits.maxUploadBytes)}.`,
+      // the server's sentence may already list the formats; the limit is worth saying either way
+      detail: /accepted formats/i.test(serverSays)
+        ? `${serverSays} Up to ${formatBytes(limits.maxUploadBytes)}.`
+        : `${serverSays} Accepted formats: ${acceptedFormats(limits)}, up to ${formatBytes(limits.maxUploadBytes)}.`,
       retryable: false,
       retryAfter: null,
     };
@@ -71,4 +77,10 @@ export function explain(error, limits = DEFAULT_LIMITS) {
   if (status >= 500)
     return { title: "Something went wrong on our side", detail: serverSays, retryable: true, retryAfter: null };
   return { title: "That did not work", detail: serverSays || "Please try again.", retryable: status === undefined, retryAfter: null };
+}
+
+/** "Title. Detail" as one sentence for an alert, without repeating a detail that already starts with the title. */
+export function sentence({ title, detail }) {
+  if (!detail) return `${title}.`;
+  return detail.startsWith(title) ? detail : `${title}. ${detail}`;
 }

@@ -3,7 +3,7 @@
 import "./styles.css";
 import { watchUser } from "./auth.js";
 import { h, mount } from "./dom.js";
-import { explain } from "./errors.js";
+import { explain, sentence } from "./errors.js";
 import { clearProfile, refreshProfile, session } from "./session.js";
 import * as account from "./views/account.js";
 import * as classifyView from "./views/classify.js";
@@ -70,11 +70,10 @@ function guestNotice() {
 }
 
 function renderProfileError() {
-  const { title, detail } = explain(session.profileError ?? new Error("Could not load your profile."));
   mount(
     main,
     h("h1", { tabindex: "-1" }, "We could not load your account"),
-    h("p", { class: "error-text", role: "alert" }, `${title}. ${detail}`),
+    h("p", { class: "error-text", role: "alert" }, sentence(explain(session.profileError ?? new Error("Could not load your profile.")))),
     h("button", { class: "button primary", type: "button", onclick: () => refreshProfile().then(render) }, "Try again"),
   );
 }

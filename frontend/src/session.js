@@ -13,7 +13,8 @@ export const session = {
 /** Loads /api/me (and /api/model once); on failure keeps the error for the view to explain. */
 export async function refreshProfile() {
   try {
-    const [me, model] = await Promise.all([api.me(), session.model ?? api.model()]);
+    // Without the model's labels only the feedback corrections suffer: do not fail the whole app for them.
+    const [me, model] = await Promise.all([api.me(), session.model ?? api.model().catch(() => null)]);
     session.me = me;
     session.model = model;
     session.profileError = null;

@@ -156,7 +156,8 @@ export function render(main) {
         ? h("button", { type: "button", class: "button primary", onclick: () => upload() }, "Try again")
         : null;
     errorPanel.hidden = false;
-    mount(errorPanel, h("div", { role: "alert" }, h("p", { class: "error-title" }, title), h("p", {}, detail)), retry);
+    const detailText = detail.startsWith(title) ? detail.slice(title.length).replace(/^[.;:,\s]+/, "") : detail;
+    mount(errorPanel, h("div", { role: "alert" }, h("p", { class: "error-title" }, title), detailText ? h("p", {}, detailText) : null), retry);
     if (retry && retryAfter > 0) {
       let remaining = retryAfter;
       retry.disabled = true;

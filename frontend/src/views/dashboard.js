@@ -17,7 +17,7 @@ import {
 } from "chart.js";
 import { api } from "../api.js";
 import { h, labelName, mount, percent } from "../dom.js";
-import { explain } from "../errors.js";
+import { explain, sentence } from "../errors.js";
 import { isOrgAdmin, limits, session } from "../session.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip);
@@ -41,8 +41,7 @@ export function render(main) {
       for (const { canvas, config } of pending) charts.push(new Chart(canvas, config));
       pending = [];
     } catch (error) {
-      const { title, detail } = explain(error, limits());
-      mount(body, h("p", { class: "error-text", role: "alert" }, `${title}. ${detail}`), h("button", { type: "button", class: "button primary", onclick: load }, "Try again"));
+      mount(body, h("p", { class: "error-text", role: "alert" }, sentence(explain(error, limits()))), h("button", { type: "button", class: "button primary", onclick: load }, "Try again"));
     }
   }
 

@@ -2,7 +2,7 @@
 // card and the history list.
 import { api } from "../api.js";
 import { h, labelName, uid } from "../dom.js";
-import { explain } from "../errors.js";
+import { explain, sentence } from "../errors.js";
 import { limits, modelLabels } from "../session.js";
 
 /**
@@ -20,8 +20,7 @@ export function feedbackControl(classification, onSaved = () => {}) {
       onSaved(current);
       showSaved(true);
     } catch (error) {
-      const { title, detail } = explain(error, limits());
-      showAsk(`${title}. ${detail}`);
+      showAsk(sentence(explain(error, limits())));
     }
   }
 

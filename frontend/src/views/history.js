@@ -1,7 +1,7 @@
 // The user's classifications, newest first: thumbnails, more on scroll (cursor paging), delete, feedback.
 import { api } from "../api.js";
 import { formatDate, h, labelName, mount, percent, toast } from "../dom.js";
-import { explain } from "../errors.js";
+import { explain, sentence } from "../errors.js";
 import { limits } from "../session.js";
 import { feedbackControl } from "./feedback.js";
 import { thumbnailLoader } from "./thumbnail.js";
@@ -47,8 +47,7 @@ export function render(main) {
         scrollObserver.observe(sentinel);
       }
     } catch (error) {
-      const { title, detail } = explain(error, limits());
-      status.textContent = `${title}. ${detail}`;
+      status.textContent = sentence(explain(error, limits()));
       moreButton.hidden = false;
       moreButton.textContent = "Try again";
     } finally {
@@ -98,8 +97,7 @@ export function render(main) {
         (next?.querySelector("button") ?? main.querySelector("h1")).focus();
         if (list.children.length === 0 && finished) showEmpty();
       } catch (error) {
-        const { title: errorTitle, detail } = explain(error, limits());
-        toast(`${errorTitle}. ${detail}`, "error");
+        toast(sentence(explain(error, limits())), "error");
         showDelete();
       }
     }

@@ -1,0 +1,182 @@
+"""The web app end to end: what a person does in the browser, against the real API on the emulators."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+# The first classification of a run loads the model in the functions emulator: allow for it.
+CLASSIFY_TIMEOUT_MS = 90_000
+
+
+def sign_up(page: Page, email: str, password: str) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="New here? Create an account").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
+
+
+def try_anonymously(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="Just try it, no account needed").click()
+    expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
+
+
+def classify(page: Page, path) -> None:
+    page.get_by_test_id("picker").set_input_files(str(path))
+    expect(page.get_by_test_id("result")).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+
+
+def test_signed_out_visitors_see_what_the_product_does(page: Page, screenshot):
+    page.goto("/")
+    expect(page.get_by_role("heading", name="What fruit is that?")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue with Google")).to_be_visible()
+    expect(page.get_by_role("button", name="Just try it, no account needed")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    screenshot(page, "landing")
+
+
+def test_wrong_password_is_explained(page: Page, credentials):
+    email, password = credentials
+    sign_up(page, email, password)
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
+
+
+def test_sign_up_classify_give_feedback_then_see_it_in_history_and_dashboard(page: Page, credentials, orange_photo, screenshot):
+    sign_up(page, *credentials)
+    classify(page, orange_photo)
+
+    result = page.get_by_test_id("result")
+    expect(result.locator(".verdict-label")).to_have_text("Orange")
+    expect(result.get_by_role("list", name="Top guesses").get_by_role("listitem")).to_have_count(3)
+    expect(result).to_contain_text(re.compile(r"Model \S+ · took \d+\.\d\d s"))
+    expect(page.get_by_role("img", name="Your photo: orange.jpg")).to_be_visible()
+    screenshot(page, "classify-result")
+
+    result.get_by_role("button", name="Yes, correct").click()
+    expect(result).to_contain_text("You confirmed this answer.")
+
+    page.get_by_role("link", name="History").click()
+    item = page.locator(".history-item").first
+    expect(item).to_contain_text("Orange")
+    expect(item).to_contain_text("You confirmed this answer.")
+    expect(item.get_by_role("img")).to_have_attribute("src", re.compile(r"^blob:"))
+    screenshot(page, "history")
+
+    page.get_by_role("link", name="Dashboard").click()
+    mine = page.get_by_test_id("stats-mine")
+    expect(mine.locator(".tile", has_text="Classified").locator("dd")).to_have_text("1")
+    expect(mine.locator(".tile", has_text="Accuracy").locator("dd")).to_have_text("100% of 1")
+    expect(mine.locator("canvas")).to_have_count(4)
+    mine.get_by_text("Show as a table").first.click()
+    expect(mine.get_by_role("row", name="Orange 1")).to_be_visible()
+    screenshot(page, "dashboard")
+
+
+def test_correcting_an_answer_from_history(page: Page, credentials, orange_photo):
+    sign_up(page, *credentials)
+    classify(page, orange_photo)
+    page.get_by_role("link", name="History").click()
+    item = page.locator(".history-item").first
+    item.get_by_role("button", name="No, it is…").click()
+    item.get_by_label("It is actually").select_option("apple")
+    item.get_by_role("button", name="Save correction").click()
+    expect(item).to_contain_text("You said it is: Apple.")
+
+
+def test_deleting_from_history(page: Page, credentials, orange_photo):
+    sign_up(page, *credentials)
+    classify(page, orange_photo)
+    page.get_by_role("link", name="History").click()
+    item = page.locator(".history-item").first
+    item.get_by_role("button", name=re.compile(r"^Delete Orange")).click()
+    item.get_by_role("button", name="Yes, delete").click()
+    expect(page.locator(".history-item")).to_have_count(0)
+    expect(page.get_by_text("Nothing here yet.")).to_be_visible()
+
+
+def test_a_file_that_is_not_an_image_is_refused_with_the_accepted_formats(page: Page, tmp_path, screenshot):
+    try_anonymously(page)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list: apples, pears")
+    page.get_by_test_id("picker").set_input_files(str(notes))
+    alert = page.locator(".error-panel").get_by_role("alert")
+    expect(alert).to_contain_text("This file is not an image we can read")
+    expect(alert).to_contain_text("“notes.txt” is not a photo we can read.")
+    expect(alert).to_contain_text("Accepted formats: JPEG, PNG, WebP or HEIC, up to 10 MB.")
+    screenshot(page, "refused-file")
+
+
+def test_a_fake_jpeg_is_refused_by_the_server_with_its_message(page: Page, tmp_path):
+    try_anonymously(page)
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("this is text pretending to be a photo")
+    page.get_by_test_id("picker").set_input_files(str(fake))
+    alert = page.locator(".error-panel").get_by_role("alert")
+    expect(alert).to_contain_text("This file is not an image we can read")
+    expect(alert).to_contain_text("Accepted formats")
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+
+
+def test_anonymous_upgrade_keeps_history(page: Page, credentials, orange_photo):
+    email, password = credentials
+    try_anonymously(page)
+    expect(page.get_by_text("You are trying the app as a guest.")).to_be_visible()
+    classify(page, orange_photo)
+    expect(page.get_by_test_id("result").locator(".verdict-label")).to_have_text("Orange")
+
+    page.get_by_role("link", name="Save your account").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Save my account").click()
+
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.locator(".history-item")).to_have_count(1)
+    expect(page.locator(".history-item").first).to_contain_text("Orange")
+    expect(page.get_by_text("You are trying the app as a guest.")).to_have_count(0)
+
+    # the upgraded account is a real one: a fresh sign-in with the new password finds the same history
+    page.get_by_role("link", name="Account").click()
+    expect(page.locator(".facts")).to_contain_text(email)
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("link", name="History").click()
+    expect(page.locator(".history-item")).to_have_count(1)
+
+
+def test_phone_viewport(phone_page: Page, credentials, orange_photo, screenshot):
+    page = phone_page
+    page.goto("/")
+    screenshot(page, "phone-landing")
+    sign_up(page, *credentials)
+    expect(page.get_by_role("button", name="Take a photo")).to_be_visible()
+    classify(page, orange_photo)
+    expect(page.get_by_test_id("result").locator(".verdict-label")).to_have_text("Orange")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the classify page scrolls sideways on a phone"
+    screenshot(page, "phone-classify")
+    page.get_by_role("link", name="History").click()
+    expect(page.locator(".history-item")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the history page scrolls sideways on a phone"
+    screenshot(page, "phone-history")
+
+
+def test_keyboard_only_reaches_the_photo_picker(page: Page, credentials):
+    sign_up(page, *credentials)
+    choose = page.get_by_role("button", name="Choose a photo")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if choose.evaluate("element => element === document.activeElement"):
+            break
+    expect(choose).to_be_focused()
+    outline = choose.evaluate("element => getComputedStyle(element).outlineStyle")
+    assert outline != "none", "the focused button shows no focus ring"
