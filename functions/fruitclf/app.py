@@ -9,7 +9,7 @@ import time
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import errors, monitoring
+from . import cors, errors, monitoring
 
 log = logging.getLogger("fruitclf.api")
 
@@ -20,13 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from .routes import classify, health, history, model, stats
+    from .routes import classify, export, health, history, model, orgs, stats
 
-    for module in (health, model, classify, history, stats):
+    for module in (health, model, classify, history, stats, orgs, export):
         app.register_blueprint(module.bp, url_prefix="/api")
 
     _register_error_handlers(app)
     app.before_request(_start_timer)
+    app.before_request(cors.preflight)
     app.after_request(_finish)
     return app
 
@@ -72,6 +73,7 @@ def _start_timer() -> None:
 
 
 def _finish(response: Response) -> Response:
+    cors.decorate(response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 
-from . import blobs, errors, images, store
+from . import blobs, errors, images, opinion, store
 from .config import settings
 from .model import get_classifier
 from .orgs import OrgConfig
@@ -19,8 +19,18 @@ from .orgs import OrgConfig
 log = logging.getLogger(__name__)
 
 
-def classify_bytes(uid: str, data: bytes, org: OrgConfig, source: str, doc_id: str | None = None, extra: dict | None = None) -> dict | None:
-    """Classify one uploaded image for `uid`; returns the stored document, or None if `doc_id` already exists."""
+def classify_bytes(
+    uid: str,
+    data: bytes,
+    org: OrgConfig,
+    source: str,
+    doc_id: str | None = None,
+    extra: dict | None = None,
+    second_opinion: bool = False,
+) -> dict | None:
+    """Classify one uploaded image for `uid`; returns the stored document, or None if `doc_id` already exists.
+
+    `second_opinion` asks the vision model even when the classifier is sure (the org must have the feature)."""
     cfg = settings()
     started = time.perf_counter()
     image = images.normalise(data, cfg.max_upload_size, cfg.max_image_pixels)
@@ -45,6 +55,10 @@ def classify_bytes(uid: str, data: bytes, org: OrgConfig, source: str, doc_id: s
         "createdAt": store.utcnow(),
         **(extra or {}),
     }
+    if "second_opinion" in org.features and opinion.available() and opinion.wanted(second_opinion, doc):
+        doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
+    elif second_opinion:
+        doc["secondOpinion"] = opinion.unavailable_note()
     blobs.put_jpeg(path, image.jpeg)
     try:
         doc["timings"] = {
@@ -83,3 +97,13 @@ def classify_upload(uid: str, path: str, org: OrgConfig, source: str) -> dict:
         doc = store.get_classification(uid, doc_id)
     blobs.delete_quietly(path)
     return doc
+
+
+def second_opinion_for(uid: str, doc_id: str, org: OrgConfig) -> dict:
+    """Ask the vision model about an already classified image and store its answer beside the model's."""
+    org.require("second_opinion")
+    doc = store.get_classification(uid, doc_id)
+    labels = get_classifier(doc.get("modelVersion")).labels
+    answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"]) if opinion.available() else opinion.unavailable_note()
+    store.set_second_opinion(uid, doc_id, answer)
+    return {**doc, "secondOpinion": answer}

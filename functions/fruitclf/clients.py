@@ -34,7 +34,31 @@ def admin_app() -> firebase_admin.App:
 def firestore_client():
     from firebase_admin import firestore
 
-    return firestore.client(admin_app())
+    client = firestore.client(admin_app())
+    _bound_firestore_retries(client, settings().firestore_deadline_s)
+    return client
+
+
+def _bound_firestore_retries(client, deadline_s: float) -> None:
+    """Cap every Firestore RPC's default retry and timeout (the library's default retries for 60 s).
+
+    Without this, a Firestore outage holds each request for a minute before it fails; with it the caller
+    gets a 503 within `deadline_s`. Calls that pass their own retry/timeout are unaffected.
+    """
+    from google.api_core import exceptions as gexc
+    from google.api_core import gapic_v1
+    from google.api_core.retry import Retry, if_exception_type
+
+    retry = Retry(
+        initial=0.1,
+        maximum=1.0,
+        multiplier=1.5,
+        deadline=deadline_s,
+        predicate=if_exception_type(gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError, gexc.ResourceExhausted),
+    )
+    transport = client._firestore_api._transport
+    for method in list(transport._wrapped_methods):
+        transport._wrapped_methods[method] = gapic_v1.method.wrap_method(method, default_retry=retry, default_timeout=deadline_s)
 
 
 @functools.cache
@@ -51,3 +75,18 @@ def reset() -> None:
     if admin_app.cache_info().currsize:
         firebase_admin.delete_app(admin_app())
         admin_app.cache_clear()
+
+
+def run_transaction(func, *args, max_attempts: int = 5):
+    """Run a @firestore.transactional function in a new transaction.
+
+    When Firestore is unreachable the library's cleanup raises "no transaction ID, so it cannot be rolled
+    back" (a ValueError) over the real error; this re-raises the real one so callers see the outage.
+    """
+    transaction = firestore_client().transaction(max_attempts=max_attempts)
+    try:
+        return func(transaction, *args)
+    except ValueError as exc:
+        if transaction.id is None and exc.__context__ is not None:
+            raise exc.__context__ from None
+        raise

@@ -43,15 +43,15 @@ def normalise(data: bytes, max_bytes: int, max_pixels: int) -> NormalisedImage:
     check_size(len(data), max_bytes)
     try:
         header = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise _too_many_pixels("The image", max_pixels)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _unsupported()
     if header.format not in ACCEPTED_FORMATS:
         raise _unsupported(header.format)
     width, height = header.size
     if width * height > max_pixels:
-        raise errors.ApiError(
-            422, "too-many-pixels", f"The image is {width}x{height} pixels; at most {max_pixels:,} pixels are accepted."
-        )
+        raise _too_many_pixels(f"The image ({width}x{height})", max_pixels)
     try:
         rgb = load_rgb(data, draft=False)
     except ImageDecodeError:
@@ -60,6 +60,10 @@ def normalise(data: bytes, max_bytes: int, max_pixels: int) -> NormalisedImage:
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=STORED_JPEG_QUALITY, optimize=False)
     return NormalisedImage(rgb=rgb, jpeg=out.getvalue(), source_format=header.format, source_size=(width, height))
+
+
+def _too_many_pixels(what: str, max_pixels: int) -> errors.ApiError:
+    return errors.ApiError(422, "too-many-pixels", f"{what} has too many pixels: at most {max_pixels:,} are accepted.")
 
 
 def _unsupported(found: str | None = None) -> errors.ApiError:

@@ -18,7 +18,7 @@ from google.cloud import firestore
 
 from . import errors, monitoring
 from .auth import Caller
-from .clients import firestore_client
+from .clients import firestore_client, run_transaction
 from .config import settings
 from .orgs import OrgConfig
 
@@ -48,7 +48,7 @@ def take(key: str, limit: int, now: float | None = None) -> float | None:
     for step in range(len(quotas)):
         shard = (start + step) % len(quotas)
         ref = client.document("ratelimits", f"{key}:{window}:{shard}")
-        if _take_from_shard(client.transaction(max_attempts=_TRANSACTION_ATTEMPTS), ref, quotas[shard], expires):
+        if run_transaction(_take_from_shard, ref, quotas[shard], expires, max_attempts=_TRANSACTION_ATTEMPTS):
             return None
     return retry_after
 

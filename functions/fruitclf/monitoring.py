@@ -39,7 +39,7 @@ def _write(org_id: str | None, fields: dict) -> None:
         for scope in _scopes(org_id):
             ref = client.document("ops", scope, "days", f"{day}-{random.randrange(SHARDS)}")
             batch.set(ref, {"day": day, **fields}, merge=True)
-        batch.commit(timeout=5)
+        batch.commit()
     except Exception:  # noqa: BLE001
         log.warning("could not record monitoring sample", exc_info=True)
 
@@ -79,7 +79,7 @@ def daily(scope: str, days: int = 30) -> list[dict]:
 
     since = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days - 1)).isoformat()
     by_day: dict[str, list[dict]] = {}
-    for snapshot in firestore_client().collection("ops", scope, "days").where("day", ">=", since).stream(timeout=10):
+    for snapshot in firestore_client().collection("ops", scope, "days").where("day", ">=", since).stream():
         data = snapshot.to_dict()
         by_day.setdefault(data["day"], []).append(data)
     out = []

@@ -67,7 +67,7 @@ def config_for(caller: Caller) -> OrgConfig:
         hit = _cache.get(caller.org)
         if hit and now - hit[0] < _CACHE_TTL_S:
             return hit[1]
-    snapshot = store.org_doc(caller.org).get(timeout=settings().firestore_deadline_s)
+    snapshot = store.org_doc(caller.org).get()
     if not snapshot.exists:
         raise errors.forbidden(f"Your account belongs to organisation {caller.org!r}, which does not exist.", "unknown-org")
     config = from_document(caller.org, snapshot.to_dict())
@@ -79,3 +79,103 @@ def config_for(caller: Caller) -> OrgConfig:
 def forget(org_id: str) -> None:
     with _cache_lock:
         _cache.pop(org_id, None)
+
+
+# -- administration (the org-admin endpoints and the `admin` CLI share these)
+
+ROLES = ("member", "admin")
+EDITABLE = {"name", "features", "modelId", "requests_per_minute"}
+
+
+def validate_changes(changes: dict) -> dict:
+    """Check an org update from a client; returns the clean fields or raises a 400."""
+    from .model import available_models
+
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise errors.bad_request(f"These fields cannot be changed: {', '.join(sorted(unknown))}.", "invalid-org-field")
+    clean = {}
+    if "name" in changes:
+        if not isinstance(changes["name"], str) or not 1 <= len(changes["name"].strip()) <= 100:
+            raise errors.bad_request("name must be 1 to 100 characters.", "invalid-org-field")
+        clean["name"] = changes["name"].strip()
+    if "features" in changes:
+        features = changes["features"]
+        if not isinstance(features, list) or not all(f in FEATURES for f in features):
+            raise errors.bad_request(f"features must be a list drawn from: {', '.join(FEATURES)}.", "invalid-org-field")
+        clean["features"] = sorted(set(features), key=FEATURES.index)
+    if "modelId" in changes:
+        if changes["modelId"] is not None and changes["modelId"] not in available_models():
+            raise errors.bad_request(f"modelId must be null or one of: {', '.join(available_models())}.", "invalid-org-field")
+        clean["modelId"] = changes["modelId"]
+    if "requests_per_minute" in changes:
+        rpm = changes["requests_per_minute"]
+        if not isinstance(rpm, int) or isinstance(rpm, bool) or not 1 <= rpm <= 100_000:
+            raise errors.bad_request("requests_per_minute must be a whole number from 1 to 100000.", "invalid-org-field")
+        clean["requests_per_minute"] = rpm
+    return clean
+
+
+def create(org_id: str, name: str, **fields) -> OrgConfig:
+    if not org_id.replace("-", "").isalnum() or len(org_id) > 64:
+        raise errors.bad_request("An org id is letters, digits and dashes (at most 64).", "invalid-org-id")
+    data = {"name": name, "features": list(DEFAULT_FEATURES), "modelId": None, "requests_per_minute": settings().rate_limit_per_minute}
+    data.update(validate_changes(fields))
+    data["name"] = name
+    store.org_doc(org_id).create({**data, "createdAt": store.utcnow()})
+    return from_document(org_id, data)
+
+
+def update(org_id: str, changes: dict) -> OrgConfig:
+    clean = validate_changes(changes)
+    ref = store.org_doc(org_id)
+    if clean:
+        ref.update(clean)
+    forget(org_id)
+    return from_document(org_id, ref.get().to_dict())
+
+
+def set_member(org_id: str, email: str, role: str) -> dict:
+    """Give the user with `email` membership of `org_id` (custom claims) and record them as a member."""
+    from firebase_admin import auth
+
+    from .clients import admin_app
+
+    if role not in ROLES:
+        raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
+    try:
+        user = auth.get_user_by_email(email, app=admin_app())
+    except auth.UserNotFoundError:
+        raise errors.not_found(f"No user has the email {email!r}; they must sign up first.", "user-not-found")
+    claims = user.custom_claims or {}
+    if claims.get("org") not in (None, org_id):
+        raise errors.ApiError(409, "in-another-org", f"{email} already belongs to another organisation.")
+    auth.set_custom_user_claims(user.uid, {**claims, "org": org_id, "role": role}, app=admin_app())
+    member = {"uid": user.uid, "email": email, "role": role}
+    store.org_doc(org_id).collection("members").document(user.uid).set({**member, "updatedAt": store.utcnow()})
+    return member
+
+
+def remove_member(org_id: str, uid: str) -> None:
+    from firebase_admin import auth
+
+    from .clients import admin_app
+
+    try:
+        user = auth.get_user(uid, app=admin_app())
+    except auth.UserNotFoundError:
+        raise errors.not_found("No such member.", "member-not-found")
+    claims = dict(user.custom_claims or {})
+    if claims.get("org") != org_id:
+        raise errors.not_found("No such member.", "member-not-found")
+    claims.pop("org", None)
+    claims.pop("role", None)
+    auth.set_custom_user_claims(uid, claims, app=admin_app())
+    store.org_doc(org_id).collection("members").document(uid).delete()
+
+
+def members(org_id: str) -> list[dict]:
+    return [
+        {k: v for k, v in s.to_dict().items() if k != "updatedAt"}
+        for s in store.org_doc(org_id).collection("members").stream()
+    ]

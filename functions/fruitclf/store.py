@@ -12,25 +12,16 @@ import base64
 import binascii
 import datetime as dt
 import random
+import re
 
 from google.api_core import exceptions as gexc
-from google.api_core.retry import Retry
 from google.cloud import firestore
 
 from . import counters, errors
-from .clients import firestore_client
-from .config import settings
+from .clients import firestore_client, run_transaction
 
 ORG_COUNTER_SHARDS = 8
-
-
-def _retry() -> Retry:
-    # Bounded, so that a Firestore outage becomes a prompt 503 instead of a request hanging for minutes.
-    return Retry(deadline=settings().firestore_deadline_s)
-
-
-def _call_opts() -> dict:
-    return {"retry": _retry(), "timeout": settings().firestore_deadline_s}
+_DOC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def classifications(uid: str):
@@ -67,14 +58,14 @@ def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
     if doc.get("org"):
         batch.set(_random_org_shard(doc["org"]), delta, merge=True)
     try:
-        batch.commit(**_call_opts())
+        batch.commit()
     except gexc.AlreadyExists:
         return False
     return True
 
 
 def get_classification(uid: str, doc_id: str) -> dict:
-    snapshot = classifications(uid).document(doc_id).get(**_call_opts())
+    snapshot = classifications(uid).document(doc_id).get()
     if not snapshot.exists:
         raise errors.not_found(f"No classification {doc_id!r} in your history.")
     return {"id": snapshot.id, **snapshot.to_dict()}
@@ -97,7 +88,7 @@ def delete_classification(uid: str, doc_id: str) -> dict:
             transaction.set(_random_org_shard(doc["org"]), delta, merge=True)
         return {"id": doc_id, **doc}
 
-    return run(firestore_client().transaction())
+    return run_transaction(run)
 
 
 def set_feedback(uid: str, doc_id: str, feedback: dict) -> dict:
@@ -110,17 +101,17 @@ def set_feedback(uid: str, doc_id: str, feedback: dict) -> dict:
             raise errors.not_found(f"No classification {doc_id!r} in your history.")
         doc = snapshot.to_dict()
         delta = counters.for_feedback(doc.get("feedback"), feedback)
-        transaction.update(ref, {"feedback": feedback})
+        transaction.update(ref, {"feedback": feedback, "hasFeedback": True})
         transaction.set(user_summary(uid), delta, merge=True)
         if doc.get("org"):
             transaction.set(_random_org_shard(doc["org"]), delta, merge=True)
         return {"id": doc_id, **doc, "feedback": feedback}
 
-    return run(firestore_client().transaction())
+    return run_transaction(run)
 
 
 def set_second_opinion(uid: str, doc_id: str, opinion: dict) -> None:
-    classifications(uid).document(doc_id).update({"secondOpinion": opinion}, **_call_opts())
+    classifications(uid).document(doc_id).update({"secondOpinion": opinion})
 
 
 def encode_cursor(doc_id: str) -> str:
@@ -129,43 +120,57 @@ def encode_cursor(doc_id: str) -> str:
 
 def _decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        doc_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
+        doc_id = ""
+    if not _DOC_ID.fullmatch(doc_id):
         raise errors.bad_request("The cursor is not one this API gave out.", "invalid-cursor")
+    return doc_id
 
 
 def list_classifications(uid: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     query = classifications(uid).order_by("createdAt", direction=firestore.Query.DESCENDING)
     if cursor:
         doc_id = _decode_cursor(cursor)
-        after = classifications(uid).document(doc_id).get(**_call_opts()) if "/" not in doc_id else None
-        if after is None or not after.exists:
+        after = classifications(uid).document(doc_id).get()
+        if not after.exists:
             raise errors.bad_request("The cursor points at an item that no longer exists; start again without it.", "invalid-cursor")
         query = query.start_after(after)
     # One extra item tells whether there is a next page without a second query.
-    snapshots = list(query.limit(limit + 1).stream(**_call_opts()))
+    snapshots = list(query.limit(limit + 1).stream())
     items = [{"id": s.id, **s.to_dict()} for s in snapshots[:limit]]
     next_cursor = encode_cursor(items[-1]["id"]) if len(snapshots) > limit else None
     return items, next_cursor
 
 
+def feedback_examples(uid: str | None = None, org_id: str | None = None, limit: int = 10_000) -> list[dict]:
+    """Classifications with feedback, newest first: one user's, or (collection group) a whole org's.
+    Both queries have composite indexes in firestore.indexes.json."""
+    if org_id:
+        query = firestore_client().collection_group("classifications").where("org", "==", org_id)
+    else:
+        query = classifications(uid)
+    query = query.where("hasFeedback", "==", True).order_by("createdAt", direction=firestore.Query.DESCENDING)
+    return [{"id": s.id, "uid": s.reference.parent.parent.id, **s.to_dict()} for s in query.limit(limit).stream()]
+
+
 def record_upload_error(uid: str, doc_id: str, upload_path: str, error: errors.ApiError) -> None:
     firestore_client().document("users", uid, "uploadErrors", doc_id).set(
-        {"uploadPath": upload_path, "error": error.to_dict()["error"], "createdAt": utcnow()}, **_call_opts()
+        {"uploadPath": upload_path, "error": error.to_dict()["error"], "createdAt": utcnow()}
     )
 
 
 def exists(uid: str, doc_id: str) -> bool:
-    return classifications(uid).document(doc_id).get(**_call_opts()).exists
+    return classifications(uid).document(doc_id).get().exists
 
 
 def read_summary(uid: str) -> dict:
-    snapshot = user_summary(uid).get(**_call_opts())
+    snapshot = user_summary(uid).get()
     return snapshot.to_dict() if snapshot.exists else {}
 
 
 def read_org_summary(org_id: str) -> dict:
-    return counters.merge(s.to_dict() for s in org_shards(org_id).stream(**_call_opts()))
+    return counters.merge(s.to_dict() for s in org_shards(org_id).stream())
 
 
 def utcnow() -> dt.datetime:

@@ -4,25 +4,12 @@ These run the Flask app in-process (same code as the function) against the emula
 service can be made to fail without stopping the shared stack.
 """
 
-import pytest
 from google.api_core import exceptions as gexc
 
 from support import emulators
 
 
-@pytest.fixture
-def app_client(monkeypatch):
-    from fruitclf import clients
-    from fruitclf.app import create_app
-
-    clients.reset()
-    yield create_app().test_client()
-    clients.reset()
-
-
-def post_image(client, user):
-    data = {"image": (__import__("io").BytesIO(emulators.jpeg_bytes()), "p.jpg", "image/jpeg")}
-    return client.post("/api/classify", headers=user.headers, data=data, content_type="multipart/form-data")
+from integration.inprocess import app_client, post_image  # noqa: F401 - fixtures
 
 
 def test_firestore_down_is_a_503_and_nothing_is_stored(monkeypatch, app_client, user):

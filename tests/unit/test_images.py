@@ -63,6 +63,9 @@ def test_refusals_carry_the_right_status():
     assert refusal(photo[: len(photo) // 2]).code == "corrupt-image"
     bomb = refusal(encode(Image.new("1", (5000, 5000)), "PNG"), max_pixels=1_000_000)
     assert (bomb.status, bomb.code) == (422, "too-many-pixels")
+    # Past twice Pillow's own limit, opening the header already refuses: still a 422, not a crash.
+    huge = refusal(encode(Image.new("1", (20000, 20000)), "PNG"))
+    assert (huge.status, huge.code) == (422, "too-many-pixels")
 
 
 def test_messages_name_the_limit_and_the_formats():

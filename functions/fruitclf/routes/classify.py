@@ -8,7 +8,7 @@ from flask import Blueprint, request
 
 from .. import errors, images, limits, orgs, present
 from ..auth import current_caller
-from ..classify import classify_bytes, classify_upload
+from ..classify import classify_bytes, classify_upload, second_opinion_for
 from ..config import settings
 
 bp = Blueprint("classify", __name__)
@@ -22,17 +22,28 @@ def classify():
     caller = current_caller()
     org = orgs.config_for(caller)
     org.require("classification")
+    wants_opinion = request.args.get("second_opinion") in ("1", "true")
+    if wants_opinion:
+        org.require("second_opinion")
     limits.enforce(caller, org)
     max_bytes = settings().max_upload_size
     if request.content_length is not None and request.content_length > max_bytes + 64 * 1024:
         images.check_size(request.content_length, max_bytes)
     if request.mimetype == "multipart/form-data":
-        doc = classify_bytes(caller.uid, _multipart_image(max_bytes), org, source="web")
+        doc = classify_bytes(caller.uid, _multipart_image(max_bytes), org, source="web", second_opinion=wants_opinion)
     elif request.is_json:
         doc = classify_upload(caller.uid, _storage_path(caller.uid), org, source="web")
     else:
         raise errors.ApiError(415, "unsupported-media-type", "Send multipart/form-data with an 'image' field, or JSON with a storagePath.")
     return present.classification(doc), 201
+
+
+@bp.post("/classifications/<doc_id>/second-opinion")
+def second_opinion(doc_id: str):
+    caller = current_caller()
+    org = orgs.config_for(caller)
+    limits.enforce(caller, org)
+    return present.classification(second_opinion_for(caller.uid, doc_id, org))
 
 
 def _multipart_image(max_bytes: int) -> bytes:

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from .. import __version__, orgs
+from .. import __version__, opinion, orgs
 from ..auth import current_caller
 from ..config import settings
 from ..images import ACCEPTED_FORMATS
@@ -31,6 +31,7 @@ def me():
         anonymous=caller.anonymous,
         org=caller.org,
         role=caller.role,
-        features=list(org.features),
+        # The second opinion is offered only where it can work: the org allows it and a key is configured.
+        features=[f for f in org.features if f != "second_opinion" or opinion.available()],
         limits={"maxUploadBytes": settings().max_upload_size, "acceptedTypes": sorted(set(ACCEPTED_FORMATS.values()))},
     )
