@@ -22,7 +22,7 @@ export function render(main) {
       "div",
       { class: "dropzone-actions" },
       pickButton,
-      h("button", { type: "button", class: "button secondary camera-button", onclick: () => camera.click() }, "Take a photo"),
+      hasCamera() ? h("button", { type: "button", class: "button secondary", onclick: () => camera.click() }, "Take a photo") : null,
       picker,
       camera,
     ),
@@ -179,4 +179,9 @@ export function render(main) {
     document.removeEventListener("paste", onPaste);
     if (attempt?.previewUrl) URL.revokeObjectURL(attempt.previewUrl);
   };
+}
+
+/** Phones and tablets: a touch screen and no mouse-like pointer. On a desktop `capture` would only open the picker. */
+function hasCamera() {
+  return navigator.maxTouchPoints > 0 && !matchMedia("(hover: hover) and (pointer: fine)").matches;
 }

@@ -69,7 +69,7 @@ export function render(main) {
         tile("Classified", String(stats.total)),
         tile("Mean confidence", percent(stats.meanConfidence)),
         tile("Not sure", percent(stats.abstainRate)),
-        tile("Accuracy (from your feedback)", feedback.accuracy == null ? "No feedback yet" : `${percent(feedback.accuracy)} of ${feedback.n}`),
+        tile("Accuracy (from feedback)", feedback.accuracy == null ? "No feedback yet" : `${percent(feedback.accuracy)} of ${feedback.n}`),
       ),
       h(
         "div",
@@ -103,10 +103,20 @@ export function render(main) {
   function opsSection(ops) {
     const days = ops.perDay ?? [];
     const errorRate = (d) => (d.requests ? d.errors / d.requests : 0);
+    const sum = (field) => days.reduce((total, d) => total + (d[field] ?? 0), 0);
+    const [requests, errors, rateLimited] = [sum("requests"), sum("errors"), sum("rateLimited")];
     return h(
       "section",
       { class: "stats-section", "data-testid": "stats-ops" },
       h("h2", {}, "Operations"),
+      h(
+        "dl",
+        { class: "tiles" },
+        tile("Requests", String(requests)),
+        tile("Error rate", percent(requests ? errors / requests : 0)),
+        tile("Rate-limit hits", String(rateLimited)),
+        tile("p95 latency, latest day", days.at(-1)?.p95 == null ? "—" : `${Math.round(days.at(-1).p95)} ms`),
+      ),
       h(
         "div",
         { class: "charts" },

@@ -1,7 +1,7 @@
 // "Is this right?": confirm the label, or pick the right one from the model's labels. Shared by the result
 // card and the history list.
 import { api } from "../api.js";
-import { h, labelName, uid } from "../dom.js";
+import { h, labelName, mount, uid } from "../dom.js";
 import { explain, sentence } from "../errors.js";
 import { limits, modelLabels } from "../session.js";
 
@@ -27,7 +27,8 @@ export function feedbackControl(classification, onSaved = () => {}) {
   function showSaved(justSaved = false) {
     const { feedback } = current;
     const text = feedback.correct ? "You confirmed this answer." : `You said it is: ${labelName(feedback.label)}.`;
-    root.replaceChildren(
+    mount(
+      root,
       h("p", { class: "feedback-done", role: justSaved ? "status" : null }, h("span", { "aria-hidden": "true" }, "✓ "), text, justSaved ? " Thanks!" : ""),
       h("button", { type: "button", class: "link-button", onclick: () => showAsk() }, "Change"),
     );
@@ -55,15 +56,16 @@ export function feedbackControl(classification, onSaved = () => {}) {
       },
       h("label", { for: selectId }, "It is actually"),
       select,
-      h("button", { type: "submit", class: "button small" }, "Save correction"),
+      h("button", { type: "submit", class: "button small primary" }, "Save correction"),
     );
     const question = current.abstained ? "Do you know what it is?" : "Is this right?";
-    root.replaceChildren(
+    mount(
+      root,
       h(
         "div",
         { class: "feedback-ask" },
         h("span", { class: "feedback-question" }, question),
-        current.abstained ? null : h("button", { type: "button", class: "button small", onclick: () => save({ correct: true }) }, "Yes, correct"),
+        current.abstained ? null : h("button", { type: "button", class: "button small primary", onclick: () => save({ correct: true }) }, "Yes, correct"),
         h(
           "button",
           {

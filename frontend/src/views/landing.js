@@ -2,6 +2,7 @@
 import { resetPassword, signIn, signInWithGoogle, signUp, tryAnonymously, authErrorMessage } from "../auth.js";
 import { h, mount } from "../dom.js";
 import { authForm } from "./auth-form.js";
+import { confidenceBars } from "./result-card.js";
 
 export function render(main) {
   const tryMessage = h("p", { class: "form-message error-text", role: "alert" });
@@ -36,6 +37,17 @@ export function render(main) {
         h("li", {}, h("strong", {}, "Take or drop a photo."), " On a phone, use the camera; on a computer, drag a file in or paste it."),
         h("li", {}, h("strong", {}, "See the answer."), " The top three guesses with their confidence, and a clear “not sure” when the model cannot tell."),
         h("li", {}, h("strong", {}, "Keep track."), " Your history, corrections that make the model better, and charts of what you classified."),
+      ),
+      h(
+        "figure",
+        { class: "card example" },
+        h("figcaption", { class: "meta" }, "An example answer"),
+        h("p", { class: "verdict-label" }, "Orange"),
+        confidenceBars([
+          { label: "orange", p: 0.94 },
+          { label: "lemon", p: 0.04 },
+          { label: "apple", p: 0.01 },
+        ]),
       ),
     ),
     h(

@@ -4,7 +4,7 @@ import { h, labelName, percent } from "../dom.js";
 import { session } from "../session.js";
 import { feedbackControl } from "./feedback.js";
 
-function confidenceBars(topk) {
+export function confidenceBars(topk) {
   return h(
     "ol",
     { class: "bars", "aria-label": "Top guesses" },
@@ -28,7 +28,7 @@ function headline(classification) {
     return h(
       "div",
       { class: "verdict verdict-unsure" },
-      h("p", { class: "verdict-label" }, h("span", { "aria-hidden": "true" }, "🤔 "), notFruit ? "Not a fruit" : "Not sure"),
+      h("p", { class: "verdict-label" }, notFruit ? "Not a fruit" : "Not sure"),
       h(
         "p",
         { class: "verdict-detail" },
