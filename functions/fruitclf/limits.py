@@ -2,8 +2,8 @@
 
 Each key (user or org) has a fixed one-minute window whose quota is split over up to SHARDS documents,
 ratelimits/<key>:<window>:<shard>. A request takes one unit from a shard picked at random and moves on to the
-next shard when that one is spent, so concurrent requests rarely contend on one document, and exactly `limit`
-requests pass in each window (the quotas of the shards add up to it). Old windows expire through a TTL policy
+next shard when that one is spent (or contended), so concurrent requests rarely wait on one document, and
+exactly `limit` requests pass in each window (the quotas of the shards add up to it). Old windows expire through a TTL policy
 on `expiresAt` (see docs/operations.md).
 """
 
@@ -14,6 +14,7 @@ import math
 import random
 import time
 
+from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from . import errors, monitoring
@@ -24,7 +25,8 @@ from .orgs import OrgConfig
 
 WINDOW_S = 60
 SHARDS = 8
-_TRANSACTION_ATTEMPTS = 25
+_TRANSACTION_ATTEMPTS = 3
+_ROUNDS = 20
 
 
 def shard_quotas(limit: int) -> list[int]:
@@ -45,12 +47,23 @@ def take(key: str, limit: int, now: float | None = None) -> float | None:
     start = random.randrange(len(quotas))
     client = firestore_client()
     expires = dt.datetime.fromtimestamp((window + 2) * WINDOW_S, dt.timezone.utc)
-    for step in range(len(quotas)):
-        shard = (start + step) % len(quotas)
+    spent: set[int] = set()
+    for attempt in range(_ROUNDS * len(quotas)):
+        shard = (start + attempt) % len(quotas)
+        if shard in spent:
+            continue
         ref = client.document("ratelimits", f"{key}:{window}:{shard}")
-        if run_transaction(_take_from_shard, ref, quotas[shard], expires, max_attempts=_TRANSACTION_ATTEMPTS):
-            return None
-    return retry_after
+        try:
+            if run_transaction(_take_from_shard, ref, quotas[shard], expires, max_attempts=_TRANSACTION_ATTEMPTS):
+                return None
+        except ValueError:
+            # The shard is contended ("failed to commit in N attempts"): try another one after a short pause.
+            time.sleep(random.uniform(0.005, 0.05))
+            continue
+        spent.add(shard)
+        if len(spent) == len(quotas):
+            return retry_after
+    raise gexc.ServiceUnavailable(f"rate limiter for {key} stayed contended")
 
 
 @firestore.transactional

@@ -39,6 +39,31 @@ def test_signed_out_visitors_see_what_the_product_does(page: Page, screenshot):
     screenshot(page, "landing")
 
 
+def test_google_sign_in_on_the_auth_emulator(page: Page):
+    page.goto("/")
+    with page.expect_popup() as popup_info:
+        page.get_by_role("button", name="Continue with Google").click()
+    popup = popup_info.value
+    # the Auth emulator's stand-in for Google's account chooser
+    popup.locator("#add-account-button").click()
+    popup.locator("#autogen-button").click()
+    popup.locator("#sign-in").click()
+    expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
+    page.get_by_role("link", name="Account").click()
+    expect(page.locator(".facts")).to_contain_text("@")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_password_reset_is_sent(page: Page, credentials):
+    email, password = credentials
+    sign_up(page, email, password)
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Forgot your password?").click()
+    expect(page.get_by_role("alert")).to_have_text(f"If an account exists for {email}, a reset link is on its way.")
+
+
 def test_wrong_password_is_explained(page: Page, credentials):
     email, password = credentials
     sign_up(page, email, password)

@@ -1,0 +1,117 @@
+"""Organisations: members, admins, features, their own limits, and isolation between tenants."""
+
+import pytest
+import requests
+
+from support import emulators
+from support.emulators import API
+
+
+@pytest.fixture
+def org():
+    return emulators.make_org()
+
+
+@pytest.fixture
+def admin(org):
+    return emulators.join_org(emulators.sign_up(), org, "admin")
+
+
+@pytest.fixture
+def member(org):
+    return emulators.join_org(emulators.sign_up(), org, "member")
+
+
+def classify(user):
+    return requests.post(f"{API}/classify", headers=user.headers, files={"image": ("p.jpg", emulators.jpeg_bytes(), "image/jpeg")}, timeout=60)
+
+
+def test_members_read_their_org_and_only_admins_change_it(org, admin, member):
+    assert requests.get(f"{API}/orgs/{org}", headers=member.headers, timeout=30).json()["id"] == org
+    denied = requests.patch(f"{API}/orgs/{org}", json={"name": "Mine"}, headers=member.headers, timeout=30)
+    assert denied.status_code == 403
+    changed = requests.patch(f"{API}/orgs/{org}", json={"name": "Fruit Co", "requests_per_minute": 30}, headers=admin.headers, timeout=30)
+    assert changed.status_code == 200
+    assert changed.json()["name"] == "Fruit Co" and changed.json()["requests_per_minute"] == 30
+    assert emulators.firestore().document("orgs", org).get().get("name") == "Fruit Co"
+
+
+def test_invalid_org_changes_are_refused(org, admin):
+    for body in ({"features": ["teleport"]}, {"modelId": "no-such-model"}, {"requests_per_minute": 0}, {"owner": "me"}, ["name"]):
+        response = requests.patch(f"{API}/orgs/{org}", json=body, headers=admin.headers, timeout=30)
+        assert response.status_code == 400, body
+    assert emulators.firestore().document("orgs", org).get().get("requests_per_minute") == 60
+
+
+def test_an_admin_adds_and_removes_members(org, admin):
+    newcomer = emulators.sign_up()
+    added = requests.put(f"{API}/orgs/{org}/members", json={"email": newcomer.email, "role": "member"}, headers=admin.headers, timeout=30)
+    assert added.status_code == 200 and added.json()["uid"] == newcomer.uid
+    emulators.sign_in(newcomer)  # a refreshed token carries the new claims
+    assert requests.get(f"{API}/me", headers=newcomer.headers, timeout=30).json()["org"] == org
+    listed = requests.get(f"{API}/orgs/{org}/members", headers=admin.headers, timeout=30).json()["members"]
+    assert newcomer.uid in {m["uid"] for m in listed}
+    removed = requests.delete(f"{API}/orgs/{org}/members/{newcomer.uid}", headers=admin.headers, timeout=30)
+    assert removed.status_code == 204
+    emulators.sign_in(newcomer)
+    assert requests.get(f"{API}/me", headers=newcomer.headers, timeout=30).json()["org"] is None
+
+
+def test_membership_errors(org, admin):
+    unknown = requests.put(f"{API}/orgs/{org}/members", json={"email": "nobody@example.com"}, headers=admin.headers, timeout=30)
+    assert unknown.status_code == 404
+    elsewhere = emulators.join_org(emulators.sign_up(), emulators.make_org())
+    taken = requests.put(f"{API}/orgs/{org}/members", json={"email": elsewhere.email}, headers=admin.headers, timeout=30)
+    assert taken.status_code == 409
+    bad_role = requests.put(f"{API}/orgs/{org}/members", json={"email": elsewhere.email, "role": "owner"}, headers=admin.headers, timeout=30)
+    assert bad_role.status_code == 400
+
+
+def test_a_disabled_feature_answers_403_saying_so():
+    org = emulators.make_org(features=["classification"])
+    user = emulators.join_org(emulators.sign_up(), org)
+    response = requests.get(f"{API}/stats", headers=user.headers, timeout=30)
+    assert response.status_code == 403
+    assert "analytics" in response.json()["error"]["message"]
+    opinion = requests.post(f"{API}/classify?second_opinion=1", headers=user.headers, files={"image": ("p.jpg", emulators.jpeg_bytes(), "image/jpeg")}, timeout=60)
+    assert opinion.status_code == 403 and "second_opinion" in opinion.json()["error"]["message"]
+    assert emulators.user_documents(user.uid) == []
+
+
+def test_the_org_request_limit_applies_to_all_its_members():
+    org = emulators.make_org(requests_per_minute=2)
+    first, second = (emulators.join_org(emulators.sign_up(), org) for _ in range(2))
+    emulators.fresh_window()
+    assert classify(first).status_code == 201
+    assert classify(second).status_code == 201
+    refused = classify(first)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert "organisation" in refused.json()["error"]["message"]
+    assert len(emulators.user_documents(first.uid)) == 1
+
+
+def test_org_figures_are_for_its_admins_and_include_operations(org, admin, member):
+    assert classify(member).status_code == 201
+    denied = requests.get(f"{API}/orgs/{org}/stats", headers=member.headers, timeout=30)
+    assert denied.status_code == 403
+    stats = requests.get(f"{API}/orgs/{org}/stats", headers=admin.headers, timeout=30).json()
+    assert stats["total"] == 1
+    [today] = stats["ops"]["perDay"]
+    assert today["requests"] == 1 and today["p50"] is not None
+
+
+def test_tenants_never_see_each_other(org, admin, member):
+    other_org = emulators.make_org()
+    other_admin = emulators.join_org(emulators.sign_up(), other_org, "admin")
+    doc = classify(member).json()
+    requests.post(f"{API}/classifications/{doc['id']}/feedback", json={"correct": True}, headers=member.headers, timeout=30)
+
+    assert requests.get(f"{API}/orgs/{org}", headers=other_admin.headers, timeout=30).status_code == 403
+    assert requests.get(f"{API}/orgs/{org}/stats", headers=other_admin.headers, timeout=30).status_code == 403
+    assert requests.patch(f"{API}/orgs/{org}", json={"name": "x"}, headers=other_admin.headers, timeout=30).status_code == 403
+    assert requests.get(f"{API}/classifications/{doc['id']}", headers=other_admin.headers, timeout=30).status_code == 404
+    theirs = requests.get(f"{API}/feedback/export", params={"scope": "org"}, headers=other_admin.headers, timeout=30)
+    assert theirs.status_code == 200 and theirs.text == ""
+    ours = requests.get(f"{API}/feedback/export", params={"scope": "org"}, headers=admin.headers, timeout=30)
+    assert doc["id"] in ours.text
