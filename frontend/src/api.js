@@ -75,6 +75,7 @@ export const api = {
   },
   classification: (id) => send("GET", `/api/classifications/${encodeURIComponent(id)}`),
   deleteClassification: (id) => send("DELETE", `/api/classifications/${encodeURIComponent(id)}`),
+  secondOpinion: (id) => send("POST", `/api/classifications/${encodeURIComponent(id)}/second-opinion`),
   feedback: (id, body) => send("POST", `/api/classifications/${encodeURIComponent(id)}/feedback`, { json: body }),
   stats: () => send("GET", "/api/stats"),
   orgStats: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/stats`),
@@ -85,16 +86,16 @@ export const api = {
 /**
  * POST /api/classify with the image, reporting upload progress.
  * @param {Blob} blob the (downscaled) image
- * @param {{filename?: string, secondOpinion?: boolean, onProgress?: (fraction: number) => void, signal?: AbortSignal}} options
+ * @param {{filename?: string, onProgress?: (fraction: number) => void, signal?: AbortSignal}} options
  * @returns {Promise<object>} the Classification
  */
-export async function classify(blob, { filename = "photo.jpg", secondOpinion = false, onProgress, signal } = {}) {
+export async function classify(blob, { filename = "photo.jpg", onProgress, signal } = {}) {
   const headers = await authHeaders();
   const form = new FormData();
   form.append("image", blob, filename);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", secondOpinion ? "/api/classify?second_opinion=1" : "/api/classify");
+    xhr.open("POST", "/api/classify");
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress?.(event.loaded / event.total);

@@ -105,6 +105,8 @@ const AUTH_MESSAGES = {
   "auth/cancelled-popup-request": "The Google window was closed before signing in finished.",
   "auth/operation-not-allowed": "This way of signing in is not enabled for this project.",
   "auth/provider-already-linked": "This account is already upgraded.",
+  // what the popup flow reports when Google's sign-in scripts cannot be loaded (offline, blocked by an extension)
+  "auth/internal-error": "Signing in did not work: check your connection (and any blocker of Google's scripts), then try again.",
 };
 
 /** A sentence for people from a Firebase Auth error. */

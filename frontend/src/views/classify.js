@@ -1,14 +1,14 @@
 // Classify a photo: drop, pick, take with the camera or paste; downscale, upload with progress, show the
 // answer. A failed upload keeps the prepared image so "Try again" does not make the user pick it again.
-import { classify } from "../api.js";
-import { h, mount } from "../dom.js";
-import { acceptedFormats, explain, formatBytes } from "../errors.js";
+import { api, classify } from "../api.js";
+import { h, mount, toast } from "../dom.js";
+import { acceptedFormats, explain, formatBytes, sentence } from "../errors.js";
 import { acceptAttribute, prepareImage } from "../image.js";
 import { hasFeature, limits } from "../session.js";
 import { resultCard } from "./result-card.js";
 
 export function render(main) {
-  let attempt = null; // {prepared, previewUrl, secondOpinion}
+  let attempt = null; // {prepared, previewUrl}
   let countdown = null;
   const picker = h("input", { type: "file", accept: acceptAttribute(limits()), hidden: true, "data-testid": "picker", onchange: onInput });
   // `capture` opens the camera on phones; desktops ignore it and show the file picker.
@@ -99,7 +99,7 @@ export function render(main) {
     try {
       const prepared = await prepareImage(file, limits());
       const previewUrl = prepared.width ? URL.createObjectURL(prepared.blob) : null;
-      attempt = { prepared, previewUrl, secondOpinion: false };
+      attempt = { prepared, previewUrl };
       showPreview(previewUrl, file.name || "Pasted image");
     } catch (error) {
       showError(error);
@@ -113,11 +113,10 @@ export function render(main) {
     progressRow.hidden = false;
     progress.value = 0;
     progressText.textContent = "Uploading…";
-    const { prepared, secondOpinion } = attempt;
+    const { prepared } = attempt;
     try {
       const classification = await classify(prepared.blob, {
         filename: prepared.filename,
-        secondOpinion,
         onProgress: (fraction) => {
           progress.value = Math.round(fraction * 100);
           progressText.textContent = fraction < 1 ? `Uploading… ${Math.round(fraction * 100)}%` : "Classifying…";
@@ -131,17 +130,23 @@ export function render(main) {
     }
   }
 
+  async function askSecondOpinion(classification, button) {
+    button.disabled = true;
+    button.textContent = "Asking…";
+    try {
+      showResult(await api.secondOpinion(classification.id));
+    } catch (error) {
+      button.disabled = false;
+      button.textContent = "Ask for a second opinion";
+      toast(sentence(explain(error, limits())), "error");
+    }
+  }
+
   function showResult(classification) {
-    const secondOpinionAllowed = hasFeature("second_opinion") && attempt;
     mount(
       resultSlot,
       resultCard(classification, {
-        onSecondOpinion: secondOpinionAllowed
-          ? () => {
-              attempt.secondOpinion = true;
-              upload();
-            }
-          : undefined,
+        onSecondOpinion: hasFeature("second_opinion") ? (button) => askSecondOpinion(classification, button) : undefined,
       }),
       h("button", { type: "button", class: "button secondary another", onclick: () => pickButton.focus() }, "Classify another photo"),
     );

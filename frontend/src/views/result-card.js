@@ -53,14 +53,22 @@ function secondOpinionPanel(secondOpinion) {
     "section",
     { class: "second-opinion", "aria-label": "Second opinion" },
     h("h3", {}, "Second opinion"),
-    h("p", {}, h("strong", {}, labelName(secondOpinion.label)), secondOpinion.note ? ` — ${secondOpinion.note}` : ""),
+    secondOpinion.label
+      ? h(
+          "p",
+          {},
+          h("strong", {}, labelName(secondOpinion.label)),
+          secondOpinion.confidence != null ? ` (${percent(secondOpinion.confidence)})` : "",
+          secondOpinion.note ? ` — ${secondOpinion.note}` : "",
+        )
+      : h("p", {}, secondOpinion.note || "No second opinion is available right now."),
     secondOpinion.model ? h("p", { class: "meta" }, `From ${secondOpinion.model}`) : null,
   );
 }
 
 /**
  * @param {object} classification
- * @param {{onSecondOpinion?: () => void, onFeedback?: (updated: object) => void}} options
+ * @param {{onSecondOpinion?: (button: HTMLButtonElement) => void, onFeedback?: (updated: object) => void}} options
  */
 export function resultCard(classification, { onSecondOpinion, onFeedback } = {}) {
   const seconds = classification.timings?.total != null ? `${(classification.timings.total / 1000).toFixed(2)} s` : null;
@@ -78,7 +86,7 @@ export function resultCard(classification, { onSecondOpinion, onFeedback } = {})
     ),
     classification.secondOpinion ? secondOpinionPanel(classification.secondOpinion) : null,
     onSecondOpinion && !classification.secondOpinion
-      ? h("button", { type: "button", class: "button secondary", onclick: onSecondOpinion }, "Ask for a second opinion")
+      ? h("button", { type: "button", class: "button secondary", onclick: (event) => onSecondOpinion(event.currentTarget) }, "Ask for a second opinion")
       : null,
     feedbackControl(classification, onFeedback),
   );
