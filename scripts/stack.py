@@ -98,19 +98,49 @@ def tail(lines: int = 25) -> str:
     return "\n".join(LOG.read_text(errors="replace").splitlines()[-lines:])
 
 
-def stop(process: subprocess.Popen) -> None:
-    for sig, grace in ((signal.SIGINT, 10), (signal.SIGKILL, 5)):
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`. Some emulators (the Firestore jar) start in a session of their own, so
+    killing our process group alone could miss them."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/stat"):
         try:
-            os.killpg(process.pid, sig)
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(status.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    living = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            living.append(pid)
         except ProcessLookupError:
-            return
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.2)
+            pass
+    return living
+
+
+def stop(process: subprocess.Popen) -> None:
+    tree = [process.pid, *descendants(process.pid)]
+    try:
+        os.killpg(process.pid, signal.SIGINT)  # firebase-tools shuts its emulators down cleanly on SIGINT
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + 15
+    while alive(tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in alive(tree):  # what did not stop in time, and the functions-framework workers it orphans
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def main(argv: list[str]) -> int:

@@ -1,10 +1,11 @@
-"""Rate limits per user and per organisation, shared by every function instance (Firestore transactions).
+"""Rate limits per user and per organisation, shared by every function instance (Firestore).
 
 Each key (user or org) has a fixed one-minute window whose quota is split over up to SHARDS documents,
-ratelimits/<key>:<window>:<shard>. A request takes one unit from a shard picked at random and moves on to the
-next shard when that one is spent (or contended), so concurrent requests rarely wait on one document, and
-exactly `limit` requests pass in each window (the quotas of the shards add up to it). Old windows expire through a TTL policy
-on `expiresAt` (see docs/operations.md).
+ratelimits/<key>:<window>:<shard>. A request increments one shard picked at random and reads the new count
+back from the same write (the increment's transform result), so there is no transaction to contend on: the
+first `quota` increments of a shard are granted, later ones overshoot and are refused, and the request moves on
+to the next shard. Exactly `limit` requests pass in each window, since the shards' quotas add up to it. Old
+windows expire through a TTL policy on `expiresAt` (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -12,21 +13,24 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import threading
 import time
 
-from google.api_core import exceptions as gexc
-from google.cloud import firestore
+from google.cloud.firestore import Increment
 
 from . import errors, monitoring
 from .auth import Caller
-from .clients import firestore_client, run_transaction
+from .clients import firestore_client
 from .config import settings
 from .orgs import OrgConfig
 
 WINDOW_S = 60
 SHARDS = 8
-_TRANSACTION_ATTEMPTS = 3
-_ROUNDS = 20
+
+# Shards this instance has seen spent, per (key, window): a refused client that keeps retrying costs one write
+# per retry instead of one per shard.
+_spent: dict[tuple[str, int], set[int]] = {}
+_spent_lock = threading.Lock()
 
 
 def shard_quotas(limit: int) -> list[int]:
@@ -44,36 +48,23 @@ def take(key: str, limit: int, now: float | None = None) -> float | None:
     if limit <= 0:
         return retry_after
     quotas = shard_quotas(limit)
-    start = random.randrange(len(quotas))
-    client = firestore_client()
+    with _spent_lock:
+        for stale in [k for k in _spent if k[1] < window]:
+            del _spent[stale]
+        spent = _spent.setdefault((key, window), set())
     expires = dt.datetime.fromtimestamp((window + 2) * WINDOW_S, dt.timezone.utc)
-    spent: set[int] = set()
-    for attempt in range(_ROUNDS * len(quotas)):
-        shard = (start + attempt) % len(quotas)
+    start = random.randrange(len(quotas))
+    for step in range(len(quotas)):
+        shard = (start + step) % len(quotas)
         if shard in spent:
             continue
-        ref = client.document("ratelimits", f"{key}:{window}:{shard}")
-        try:
-            if run_transaction(_take_from_shard, ref, quotas[shard], expires, max_attempts=_TRANSACTION_ATTEMPTS):
-                return None
-        except ValueError:
-            # The shard is contended ("failed to commit in N attempts"): try another one after a short pause.
-            time.sleep(random.uniform(0.005, 0.05))
-            continue
-        spent.add(shard)
-        if len(spent) == len(quotas):
-            return retry_after
-    raise gexc.ServiceUnavailable(f"rate limiter for {key} stayed contended")
-
-
-@firestore.transactional
-def _take_from_shard(transaction, ref, quota: int, expires: dt.datetime) -> bool:
-    snapshot = ref.get(transaction=transaction)
-    used = (snapshot.to_dict() or {}).get("count", 0) if snapshot.exists else 0
-    if used >= quota:
-        return False
-    transaction.set(ref, {"count": used + 1, "expiresAt": expires})
-    return True
+        ref = firestore_client().document("ratelimits", f"{key}:{window}:{shard}")
+        result = ref.set({"count": Increment(1), "expiresAt": expires}, merge=True)
+        if result.transform_results[0].integer_value <= quotas[shard]:
+            return None
+        with _spent_lock:
+            spent.add(shard)
+    return retry_after
 
 
 def enforce(caller: Caller, org: OrgConfig) -> None:
