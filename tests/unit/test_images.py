@@ -71,3 +71,11 @@ def test_refusals_carry_the_right_status():
 def test_messages_name_the_limit_and_the_formats():
     assert "10 MB" in refusal(b"x" * (10 * MB + 1)).message
     assert "JPEG, PNG, WEBP, HEIC" in refusal(b"plain text").message
+
+
+def test_heic_from_phones_is_accepted():
+    pillow_heif = pytest.importorskip("pillow_heif", reason="pillow-heif is in functions/requirements.txt; this venv lacks it")
+    pillow_heif.register_heif_opener()
+    result = images.normalise(encode(Image.new("RGB", (64, 48), (200, 10, 10)), "HEIF"), MB, 10_000)
+    assert result.source_format == "HEIF"
+    assert result.rgb.size == (64, 48)
