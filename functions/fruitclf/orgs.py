@@ -145,6 +145,8 @@ def set_member(org_id: str, email: str, role: str) -> dict:
         raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
     try:
         user = auth.get_user_by_email(email, app=admin_app())
+    except ValueError:
+        raise errors.bad_request(f"{email[:100]!r} is not an email address.", "invalid-member")
     except auth.UserNotFoundError:
         raise errors.not_found(f"No user has the email {email!r}; they must sign up first.", "user-not-found")
     claims = user.custom_claims or {}
@@ -163,7 +165,7 @@ def remove_member(org_id: str, uid: str) -> None:
 
     try:
         user = auth.get_user(uid, app=admin_app())
-    except auth.UserNotFoundError:
+    except (auth.UserNotFoundError, ValueError):
         raise errors.not_found("No such member.", "member-not-found")
     claims = dict(user.custom_claims or {})
     if claims.get("org") != org_id:

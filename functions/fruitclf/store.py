@@ -64,8 +64,15 @@ def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
     return True
 
 
+def _existing_ref(uid: str, doc_id: str):
+    # Ids come from URLs: anything that is not an id we issue is simply not found (no odd paths reach Firestore).
+    if not _DOC_ID.fullmatch(doc_id):
+        raise errors.not_found(f"No classification {doc_id[:80]!r} in your history.")
+    return classifications(uid).document(doc_id)
+
+
 def get_classification(uid: str, doc_id: str) -> dict:
-    snapshot = classifications(uid).document(doc_id).get()
+    snapshot = _existing_ref(uid, doc_id).get()
     if not snapshot.exists:
         raise errors.not_found(f"No classification {doc_id!r} in your history.")
     return {"id": snapshot.id, **snapshot.to_dict()}
@@ -73,7 +80,7 @@ def get_classification(uid: str, doc_id: str) -> dict:
 
 def delete_classification(uid: str, doc_id: str) -> dict:
     """Delete the document and take it out of the aggregates; returns what was deleted."""
-    ref = classifications(uid).document(doc_id)
+    ref = _existing_ref(uid, doc_id)
 
     @firestore.transactional
     def run(transaction):
@@ -92,7 +99,7 @@ def delete_classification(uid: str, doc_id: str) -> dict:
 
 
 def set_feedback(uid: str, doc_id: str, feedback: dict) -> dict:
-    ref = classifications(uid).document(doc_id)
+    ref = _existing_ref(uid, doc_id)
 
     @firestore.transactional
     def run(transaction):

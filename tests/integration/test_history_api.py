@@ -77,3 +77,10 @@ def test_model_info_is_public():
     assert body["id"] and body["inputSize"] == 224
     assert "not_fruit" in body["labels"] and "banana" in body["labels"]
     assert 0 < body["abstainThreshold"] < 1
+
+
+def test_odd_ids_are_simply_not_found(user):
+    for doc_id in ("..", "a" * 300, "%2e%2e", "x y"):
+        response = requests.get(f"{API}/classifications/{doc_id}", headers=user.headers, timeout=30)
+        assert response.status_code == 404, doc_id
+        assert response.json()["error"]["code"] == "not-found"

@@ -63,6 +63,10 @@ def test_membership_errors(org, admin):
     elsewhere = emulators.join_org(emulators.sign_up(), emulators.make_org())
     taken = requests.put(f"{API}/orgs/{org}/members", json={"email": elsewhere.email}, headers=admin.headers, timeout=30)
     assert taken.status_code == 409
+    not_email = requests.put(f"{API}/orgs/{org}/members", json={"email": "not an email"}, headers=admin.headers, timeout=30)
+    assert not_email.status_code == 400
+    gone = requests.delete(f"{API}/orgs/{org}/members/no-such-uid", headers=admin.headers, timeout=30)
+    assert gone.status_code == 404
     bad_role = requests.put(f"{API}/orgs/{org}/members", json={"email": elsewhere.email, "role": "owner"}, headers=admin.headers, timeout=30)
     assert bad_role.status_code == 400
 
