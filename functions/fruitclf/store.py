@@ -3,7 +3,8 @@
 users/<uid>/classifications/<id>   one result (written only by the server)
 users/<uid>/counters/summary       the user's aggregates, maintained in the same commit as each write
 users/<uid>/uploadErrors/<id>      why a mobile upload could not be classified
-orgs/<orgId>                        an organisation; orgs/<orgId>/counters/shard-<n> its aggregates
+orgs/<orgId>                        an organisation; .../counters/shard-<n> its aggregates, .../members/<uid>
+(rate-limit windows live in limits.py, ops figures in monitoring.py)
 """
 
 from __future__ import annotations
@@ -49,14 +50,18 @@ def new_id() -> str:
     return classifications("_").document().id
 
 
+def _add_to_aggregates(writer, uid: str, org_id: str | None, delta: dict) -> None:
+    """Add `delta` to the user's (and their org's) aggregates in the same batch or transaction as the change."""
+    writer.set(user_summary(uid), delta, merge=True)
+    if org_id:
+        writer.set(_random_org_shard(org_id), delta, merge=True)
+
+
 def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
     """Write the result and its aggregates atomically. False when the id already exists (a replay)."""
     batch = firestore_client().batch()
     batch.create(classifications(uid).document(doc_id), doc)
-    delta = counters.for_classification(doc, sign=+1)
-    batch.set(user_summary(uid), delta, merge=True)
-    if doc.get("org"):
-        batch.set(_random_org_shard(doc["org"]), delta, merge=True)
+    _add_to_aggregates(batch, uid, doc.get("org"), counters.for_classification(doc, sign=+1))
     try:
         batch.commit()
     except gexc.AlreadyExists:
@@ -64,57 +69,58 @@ def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
     return True
 
 
+def _not_found(doc_id: str) -> errors.ApiError:
+    return errors.not_found(f"No classification {doc_id[:80]!r} in your history.")
+
+
 def _existing_ref(uid: str, doc_id: str):
     # Ids come from URLs: anything that is not an id we issue is simply not found (no odd paths reach Firestore).
     if not _DOC_ID.fullmatch(doc_id):
-        raise errors.not_found(f"No classification {doc_id[:80]!r} in your history.")
+        raise _not_found(doc_id)
     return classifications(uid).document(doc_id)
 
 
 def get_classification(uid: str, doc_id: str) -> dict:
     snapshot = _existing_ref(uid, doc_id).get()
     if not snapshot.exists:
-        raise errors.not_found(f"No classification {doc_id!r} in your history.")
+        raise _not_found(doc_id)
     return {"id": snapshot.id, **snapshot.to_dict()}
+
+
+def _change(uid: str, doc_id: str, apply) -> dict:
+    """Read a classification in a transaction; `apply(transaction, ref, doc)` writes the change and returns
+    (aggregate delta, the document as it now is), and the delta lands in the same transaction."""
+    ref = _existing_ref(uid, doc_id)
+
+    @firestore.transactional
+    def run(transaction):
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise _not_found(doc_id)
+        doc = snapshot.to_dict()
+        delta, result = apply(transaction, ref, doc)
+        _add_to_aggregates(transaction, uid, doc.get("org"), delta)
+        return {"id": doc_id, **result}
+
+    return run_transaction(run)
 
 
 def delete_classification(uid: str, doc_id: str) -> dict:
     """Delete the document and take it out of the aggregates; returns what was deleted."""
-    ref = _existing_ref(uid, doc_id)
 
-    @firestore.transactional
-    def run(transaction):
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            raise errors.not_found(f"No classification {doc_id!r} in your history.")
-        doc = snapshot.to_dict()
-        delta = counters.for_classification(doc, sign=-1)
+    def apply(transaction, ref, doc):
         transaction.delete(ref)
-        transaction.set(user_summary(uid), delta, merge=True)
-        if doc.get("org"):
-            transaction.set(_random_org_shard(doc["org"]), delta, merge=True)
-        return {"id": doc_id, **doc}
+        return counters.for_classification(doc, sign=-1), doc
 
-    return run_transaction(run)
+    return _change(uid, doc_id, apply)
 
 
 def set_feedback(uid: str, doc_id: str, feedback: dict) -> dict:
-    ref = _existing_ref(uid, doc_id)
-
-    @firestore.transactional
-    def run(transaction):
-        snapshot = ref.get(transaction=transaction)
-        if not snapshot.exists:
-            raise errors.not_found(f"No classification {doc_id!r} in your history.")
-        doc = snapshot.to_dict()
-        delta = counters.for_feedback(doc.get("feedback"), feedback)
+    def apply(transaction, ref, doc):
         transaction.update(ref, {"feedback": feedback, "hasFeedback": True})
-        transaction.set(user_summary(uid), delta, merge=True)
-        if doc.get("org"):
-            transaction.set(_random_org_shard(doc["org"]), delta, merge=True)
-        return {"id": doc_id, **doc, "feedback": feedback}
+        return counters.for_feedback(doc.get("feedback"), feedback), {**doc, "feedback": feedback}
 
-    return run_transaction(run)
+    return _change(uid, doc_id, apply)
 
 
 def set_second_opinion(uid: str, doc_id: str, opinion: dict) -> None:
