@@ -140,6 +140,40 @@ def test_deleting_from_history(page: Page, credentials, orange_photo):
     expect(page.get_by_text("Nothing here yet.")).to_be_visible()
 
 
+def test_a_big_photo_is_downscaled_to_1024_px_before_upload(page: Page, tmp_path):
+    from PIL import Image
+
+    big = tmp_path / "big.png"
+    Image.linear_gradient("L").resize((2400, 1600)).convert("RGB").save(big)
+    try_anonymously(page)
+    with page.expect_request(lambda request: request.url.endswith("/api/classify") and request.method == "POST"):
+        page.get_by_test_id("picker").set_input_files(str(big))
+    # the preview shows the very blob that is uploaded
+    preview = page.get_by_role("img", name="Your photo: big.png")
+    expect(preview).to_have_js_property("naturalWidth", 1024)
+    expect(preview).to_have_js_property("naturalHeight", 683)
+    assert preview.evaluate("img => fetch(img.src).then(r => r.blob()).then(b => b.type)") == "image/jpeg"
+
+
+def test_offline_is_said_and_the_failed_upload_can_be_retried(page: Page, tmp_path, screenshot):
+    from PIL import Image
+
+    photo = tmp_path / "small.jpg"
+    Image.linear_gradient("L").convert("RGB").save(photo)
+    try_anonymously(page)
+    page.context.set_offline(True)
+    expect(page.get_by_text("You are offline. Uploads and history need a connection")).to_be_visible()
+    page.get_by_test_id("picker").set_input_files(str(photo))
+    panel = page.locator(".error-panel")
+    expect(panel.get_by_role("alert")).to_contain_text("You are offline")
+    screenshot(page, "offline")
+
+    page.context.set_offline(False)
+    expect(page.get_by_text("You are offline. Uploads and history need a connection")).to_be_hidden()
+    with page.expect_request(lambda request: request.url.endswith("/api/classify") and request.method == "POST"):
+        panel.get_by_role("button", name="Try again").click()
+
+
 def test_a_file_that_is_not_an_image_is_refused_with_the_accepted_formats(page: Page, tmp_path, screenshot):
     try_anonymously(page)
     notes = tmp_path / "notes.txt"
@@ -189,6 +223,25 @@ def test_anonymous_upgrade_keeps_history(page: Page, credentials, orange_photo):
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_role("link", name="History").click()
     expect(page.locator(".history-item")).to_have_count(1)
+
+
+def test_org_admins_see_their_org_and_the_operations_figures(page: Page, screenshot):
+    from support import emulators
+
+    admin = emulators.sign_up()
+    org_id = emulators.make_org()
+    emulators.set_claims(admin.uid, {"org": org_id, "role": "admin"})
+    page.goto("/")
+    page.get_by_label("Email").fill(admin.email)
+    page.get_by_label("Password").fill(admin.password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name=f"Organisation: {org_id}")).to_be_visible()
+    ops = page.get_by_test_id("stats-ops")
+    expect(ops.get_by_role("heading", name="Operations")).to_be_visible()
+    expect(ops.locator(".tile", has_text="Error rate")).to_be_visible()
+    expect(ops.get_by_role("img", name="Latency percentiles (ms)")).to_be_visible()
+    screenshot(page, "dashboard-org-admin")
 
 
 def test_phone_viewport(phone_page: Page, credentials, orange_photo, screenshot):
