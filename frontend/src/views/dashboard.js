@@ -54,7 +54,8 @@ export function render(main) {
 
   function statsSection(title, stats, key) {
     if (!stats.total) {
-      return h("section", { class: "stats-section" }, h("h2", {}, title), h("p", {}, "No classifications yet. ", h("a", { href: "/", "data-link": true }, "Classify a fruit"), " and come back."));
+      const empty = key === "org" ? "Nobody in the organisation has classified a photo yet." : "No classifications yet. ";
+      return h("section", { class: "stats-section" }, h("h2", {}, title), h("p", {}, empty, key === "org" ? null : [h("a", { href: "/", "data-link": true }, "Classify a fruit"), " and come back."]));
     }
     const perLabel = Object.entries(stats.perLabel ?? {}).sort((a, b) => b[1] - a[1]);
     const feedback = stats.feedback ?? { n: 0, correct: 0, accuracy: null };

@@ -60,7 +60,7 @@ export function render(main) {
   }
 
   function row(item) {
-    const img = h("img", { alt: `Photo classified as ${labelName(item.label)}`, "data-src": item.imageUrl, width: "96", height: "96", loading: "lazy" });
+    const img = h("img", { alt: `Photo classified as ${labelName(item.label)}`, "data-src": item.imageUrl, width: "96", height: "96" });
     thumbnails.observe(img);
     const title = item.abstained ? (item.label === "not_fruit" ? "Not a fruit" : "Not sure") : labelName(item.label);
     const deleteArea = h("div", { class: "delete-area" });
