@@ -12,13 +12,29 @@ from playwright.sync_api import Page, expect
 CLASSIFY_TIMEOUT_MS = 90_000
 
 
+def fill_credentials(page: Page, email: str, password: str) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+
+
 def sign_up(page: Page, email: str, password: str) -> None:
     page.goto("/")
     page.get_by_role("button", name="New here? Create an account").click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
+    fill_credentials(page, email, password)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """From the signed-out landing page."""
+    fill_credentials(page, email, password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="What fruit is that?")).to_be_visible()
 
 
 def try_anonymously(page: Page) -> None:
@@ -27,9 +43,18 @@ def try_anonymously(page: Page) -> None:
     expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
 
 
-def classify(page: Page, path) -> None:
+def pick(page: Page, path) -> None:
+    """What choosing a file in the picker does (the same path as a drop, a paste or the camera)."""
     page.get_by_test_id("picker").set_input_files(str(path))
+
+
+def classify(page: Page, path) -> None:
+    pick(page, path)
     expect(page.get_by_test_id("result")).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+
+
+def upload_error(page: Page):
+    return page.locator(".error-panel").get_by_role("alert")
 
 
 def test_signed_out_visitors_see_what_the_product_does(page: Page, screenshot):
@@ -64,8 +89,7 @@ def test_google_sign_in_on_the_auth_emulator(page: Page):
 def test_password_reset_is_sent(page: Page, credentials):
     email, password = credentials
     sign_up(page, email, password)
-    page.get_by_role("link", name="Account").click()
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Forgot your password?").click()
     expect(page.get_by_role("alert")).to_have_text(f"If an account exists for {email}, a reset link is on its way.")
@@ -74,11 +98,8 @@ def test_password_reset_is_sent(page: Page, credentials):
 def test_wrong_password_is_explained(page: Page, credentials):
     email, password = credentials
     sign_up(page, email, password)
-    page.get_by_role("link", name="Account").click()
-    page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_out(page)
+    sign_in(page, email, "not-the-password")
     expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
 
 
@@ -147,7 +168,7 @@ def test_a_big_photo_is_downscaled_to_1024_px_before_upload(page: Page, tmp_path
     Image.linear_gradient("L").resize((2400, 1600)).convert("RGB").save(big)
     try_anonymously(page)
     with page.expect_request(lambda request: request.url.endswith("/api/classify") and request.method == "POST"):
-        page.get_by_test_id("picker").set_input_files(str(big))
+        pick(page, big)
     # the preview shows the very blob that is uploaded
     preview = page.get_by_role("img", name="Your photo: big.png")
     expect(preview).to_have_js_property("naturalWidth", 1024)
@@ -163,37 +184,34 @@ def test_offline_is_said_and_the_failed_upload_can_be_retried(page: Page, tmp_pa
     try_anonymously(page)
     page.context.set_offline(True)
     expect(page.get_by_text("You are offline. Uploads and history need a connection")).to_be_visible()
-    page.get_by_test_id("picker").set_input_files(str(photo))
-    panel = page.locator(".error-panel")
-    expect(panel.get_by_role("alert")).to_contain_text("You are offline")
+    pick(page, photo)
+    expect(upload_error(page)).to_contain_text("You are offline")
     screenshot(page, "offline")
 
     page.context.set_offline(False)
     expect(page.get_by_text("You are offline. Uploads and history need a connection")).to_be_hidden()
     with page.expect_request(lambda request: request.url.endswith("/api/classify") and request.method == "POST"):
-        panel.get_by_role("button", name="Try again").click()
+        page.locator(".error-panel").get_by_role("button", name="Try again").click()
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_the_accepted_formats(page: Page, tmp_path, screenshot):
-    try_anonymously(page)
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping list: apples, pears")
-    page.get_by_test_id("picker").set_input_files(str(notes))
-    alert = page.locator(".error-panel").get_by_role("alert")
-    expect(alert).to_contain_text("This file is not an image we can read")
-    expect(alert).to_contain_text("“notes.txt” is not a photo we can read.")
-    expect(alert).to_contain_text("Accepted formats: JPEG, PNG, WebP or HEIC, up to 10 MB.")
+    try_anonymously(page)
+    pick(page, notes)
+    expect(upload_error(page)).to_contain_text("This file is not an image we can read")
+    expect(upload_error(page)).to_contain_text("“notes.txt” is not a photo we can read.")
+    expect(upload_error(page)).to_contain_text("Accepted formats: JPEG, PNG, WebP or HEIC, up to 10 MB.")
     screenshot(page, "refused-file")
 
 
 def test_a_fake_jpeg_is_refused_by_the_server_with_its_message(page: Page, tmp_path):
-    try_anonymously(page)
     fake = tmp_path / "holiday.jpg"
     fake.write_text("this is text pretending to be a photo")
-    page.get_by_test_id("picker").set_input_files(str(fake))
-    alert = page.locator(".error-panel").get_by_role("alert")
-    expect(alert).to_contain_text("This file is not an image we can read")
-    expect(alert).to_contain_text("Accepted formats")
+    try_anonymously(page)
+    pick(page, fake)
+    expect(upload_error(page)).to_contain_text("This file is not an image we can read")
+    expect(upload_error(page)).to_contain_text("Accepted formats")
     expect(page.get_by_role("button", name="Try again")).to_have_count(0)
 
 
@@ -205,8 +223,7 @@ def test_anonymous_upgrade_keeps_history(page: Page, credentials, orange_photo):
     expect(page.get_by_test_id("result").locator(".verdict-label")).to_have_text("Orange")
 
     page.get_by_role("link", name="Save your account").click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
+    fill_credentials(page, email, password)
     page.get_by_role("button", name="Save my account").click()
 
     expect(page.get_by_role("heading", name="History")).to_be_visible()
@@ -217,10 +234,8 @@ def test_anonymous_upgrade_keeps_history(page: Page, credentials, orange_photo):
     # the upgraded account is a real one: a fresh sign-in with the new password finds the same history
     page.get_by_role("link", name="Account").click()
     expect(page.locator(".facts")).to_contain_text(email)
-    page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_out(page)
+    sign_in(page, email, password)
     page.get_by_role("link", name="History").click()
     expect(page.locator(".history-item")).to_have_count(1)
 
@@ -232,9 +247,7 @@ def test_org_admins_see_their_org_and_the_operations_figures(page: Page, screens
     org_id = emulators.make_org()
     emulators.set_claims(admin.uid, {"org": org_id, "role": "admin"})
     page.goto("/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(admin.password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in(page, admin.email, admin.password)
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name=f"Organisation: {org_id}")).to_be_visible()
     ops = page.get_by_test_id("stats-ops")
