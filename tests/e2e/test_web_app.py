@@ -57,6 +57,21 @@ def upload_error(page: Page):
     return page.locator(".error-panel").get_by_role("alert")
 
 
+# A 64x64 PNG made in the page, wrapped as a File in a DataTransfer, the way a paste or a drop delivers it.
+MAKE_TRANSFER = """async () => {
+    const canvas = Object.assign(document.createElement("canvas"), { width: 64, height: 64 });
+    canvas.getContext("2d").fillRect(0, 0, 32, 32);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([blob], "clip.png", { type: "image/png" }));
+    return transfer;
+}"""
+
+
+def is_upload(request) -> bool:
+    return request.url.endswith("/api/classify") and request.method == "POST"
+
+
 def test_signed_out_visitors_see_what_the_product_does(page: Page, screenshot):
     page.goto("/")
     expect(page.get_by_role("heading", name="What fruit is that?")).to_be_visible()
@@ -167,13 +182,33 @@ def test_a_big_photo_is_downscaled_to_1024_px_before_upload(page: Page, tmp_path
     big = tmp_path / "big.png"
     Image.linear_gradient("L").resize((2400, 1600)).convert("RGB").save(big)
     try_anonymously(page)
-    with page.expect_request(lambda request: request.url.endswith("/api/classify") and request.method == "POST"):
+    with page.expect_request(is_upload):
         pick(page, big)
     # the preview shows the very blob that is uploaded
     preview = page.get_by_role("img", name="Your photo: big.png")
     expect(preview).to_have_js_property("naturalWidth", 1024)
     expect(preview).to_have_js_property("naturalHeight", 683)
     assert preview.evaluate("img => fetch(img.src).then(r => r.blob()).then(b => b.type)") == "image/jpeg"
+
+
+def test_pasting_an_image_uploads_it(page: Page):
+    try_anonymously(page)
+    transfer = page.evaluate_handle(MAKE_TRANSFER)
+    with page.expect_request(is_upload):
+        page.evaluate("transfer => document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer }))", transfer)
+    expect(page.get_by_role("img", name="Your photo: clip.png")).to_be_visible()
+
+
+def test_dropping_an_image_uploads_it(page: Page):
+    try_anonymously(page)
+    transfer = page.evaluate_handle(MAKE_TRANSFER)
+    dropzone = page.get_by_test_id("dropzone")
+    dropzone.dispatch_event("dragover", {"dataTransfer": transfer})
+    expect(dropzone).to_have_class(re.compile(r"\bdragging\b"))
+    with page.expect_request(is_upload):
+        dropzone.dispatch_event("drop", {"dataTransfer": transfer})
+    expect(dropzone).not_to_have_class(re.compile(r"\bdragging\b"))
+    expect(page.get_by_role("img", name="Your photo: clip.png")).to_be_visible()
 
 
 def test_offline_is_said_and_the_failed_upload_can_be_retried(page: Page, tmp_path, screenshot):
@@ -190,7 +225,7 @@ def test_offline_is_said_and_the_failed_upload_can_be_retried(page: Page, tmp_pa
 
     page.context.set_offline(False)
     expect(page.get_by_text("You are offline. Uploads and history need a connection")).to_be_hidden()
-    with page.expect_request(lambda request: request.url.endswith("/api/classify") and request.method == "POST"):
+    with page.expect_request(is_upload):
         page.locator(".error-panel").get_by_role("button", name="Try again").click()
 
 

@@ -26,7 +26,7 @@ export function render(main) {
       picker,
       camera,
     ),
-    h("p", { class: "hint" }, `or paste an image (Ctrl+V). ${acceptedFormats(limits())}, up to ${formatBytes(limits().maxUploadBytes)}.`),
+    h("p", { class: "hint" }, `You can also paste an image. ${acceptedFormats(limits())}, up to ${formatBytes(limits().maxUploadBytes)}.`),
   );
   const preview = h("figure", { class: "preview", hidden: true });
   const progress = h("progress", { max: "100", value: "0", "aria-label": "Upload progress" });

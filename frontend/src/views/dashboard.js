@@ -58,6 +58,8 @@ export function render(main) {
       return h("section", { class: "stats-section" }, h("h2", {}, title), h("p", {}, empty, key === "org" ? null : [h("a", { href: "/", "data-link": true }, "Classify a fruit"), " and come back."]));
     }
     const perLabel = Object.entries(stats.perLabel ?? {}).sort((a, b) => b[1] - a[1]);
+    const perDay = stats.perDay ?? [];
+    const histogram = stats.confidenceHistogram ?? [];
     const feedback = stats.feedback ?? { n: 0, correct: 0, accuracy: null };
     const yInteger = { y: { beginAtZero: true, ticks: { precision: 0 } } };
     return h(
@@ -82,13 +84,13 @@ export function render(main) {
         ),
         chartFigure(
           "Classifications per day",
-          { type: "line", data: { labels: stats.perDay.map((d) => d.day), datasets: [{ label: "Photos", data: stats.perDay.map((d) => d.count), borderColor: COLORS.blue, backgroundColor: COLORS.blue, tension: 0.2 }] }, options: { plugins: { legend: { display: false } }, scales: yInteger } },
-          table(["Day", "Photos"], stats.perDay.map((d) => [d.day, d.count])),
+          { type: "line", data: { labels: perDay.map((d) => d.day), datasets: [{ label: "Photos", data: perDay.map((d) => d.count), borderColor: COLORS.blue, backgroundColor: COLORS.blue, tension: 0.2 }] }, options: { plugins: { legend: { display: false } }, scales: yInteger } },
+          table(["Day", "Photos"], perDay.map((d) => [d.day, d.count])),
         ),
         chartFigure(
           "Confidence distribution",
-          { type: "bar", data: { labels: HISTOGRAM_BUCKETS, datasets: [{ label: "Photos", data: stats.confidenceHistogram, backgroundColor: COLORS.amber }] }, options: { plugins: { legend: { display: false } }, scales: yInteger } },
-          table(["Confidence", "Photos"], HISTOGRAM_BUCKETS.map((bucket, i) => [bucket, stats.confidenceHistogram?.[i] ?? 0])),
+          { type: "bar", data: { labels: HISTOGRAM_BUCKETS, datasets: [{ label: "Photos", data: histogram, backgroundColor: COLORS.amber }] }, options: { plugins: { legend: { display: false } }, scales: yInteger } },
+          table(["Confidence", "Photos"], HISTOGRAM_BUCKETS.map((bucket, i) => [bucket, histogram[i] ?? 0])),
         ),
         chartFigure(
           "Accuracy from feedback",
