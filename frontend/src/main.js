@@ -15,16 +15,17 @@ const nav = document.querySelector(".app-nav");
 
 // The dashboard brings Chart.js: it is a separate chunk, loaded on first visit.
 const routes = {
-  "/": { nav: "classify", load: async () => classifyView },
-  "/history": { nav: "history", load: async () => historyView },
-  "/dashboard": { nav: "dashboard", load: () => import("./views/dashboard.js") },
-  "/account": { nav: "account", load: async () => account },
+  "/": { nav: "classify", title: "Classify", load: async () => classifyView },
+  "/history": { nav: "history", title: "History", load: async () => historyView },
+  "/dashboard": { nav: "dashboard", title: "Dashboard", load: () => import("./views/dashboard.js") },
+  "/account": { nav: "account", title: "Account", load: async () => account },
 };
+const APP_NAME = "Fruit Classifier";
 
 let leaveView = null;
 let renderCount = 0;
 
-export function navigate(path, { replace = false } = {}) {
+function navigate(path, { replace = false } = {}) {
   if (replace) window.history.replaceState(null, "", path);
   else if (path !== location.pathname) window.history.pushState(null, "", path);
   render();
@@ -36,6 +37,7 @@ async function render() {
   leaveView = null;
   const route = routes[location.pathname] ?? null;
   nav.hidden = !session.user;
+  document.title = session.user && route ? `${route.title} · ${APP_NAME}` : APP_NAME;
   for (const link of nav.querySelectorAll("a")) {
     if (link.dataset.nav === route?.nav) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
