@@ -84,6 +84,26 @@ def screenshot():
     return take
 
 
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe_violations():
+    """axe_violations(page) -> the WCAG 2 A/AA rules the page breaks, as "rule: selectors" lines."""
+    if not AXE.exists():
+        pytest.skip(f"no {AXE}: run `npm ci` in frontend/ (scripts/bootstrap does)")
+
+    def check(page) -> list[str]:
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """() => axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] })
+                .then((result) => result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`))"""
+        )
+        return violations
+
+    return check
+
+
 def _photo(name: str) -> Path:
     found = sorted(PHOTOS.rglob(name))
     if not found:

@@ -118,7 +118,7 @@ def test_wrong_password_is_explained(page: Page, credentials):
     expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
 
 
-def test_sign_up_classify_give_feedback_then_see_it_in_history_and_dashboard(page: Page, credentials, orange_photo, screenshot):
+def test_sign_up_classify_give_feedback_then_see_it_in_history_and_dashboard(page: Page, credentials, orange_photo, screenshot, axe_violations):
     sign_up(page, *credentials)
     classify(page, orange_photo)
 
@@ -128,6 +128,7 @@ def test_sign_up_classify_give_feedback_then_see_it_in_history_and_dashboard(pag
     expect(result).to_contain_text(re.compile(r"Model \S+ · took \d+\.\d\d s"))
     expect(page.get_by_role("img", name="Your photo: orange.jpg")).to_be_visible()
     screenshot(page, "classify-result")
+    assert axe_violations(page) == [], "the result card"
 
     result.get_by_role("button", name="Yes, correct").click()
     expect(result).to_contain_text("You confirmed this answer.")
@@ -152,6 +153,7 @@ def test_sign_up_classify_give_feedback_then_see_it_in_history_and_dashboard(pag
     mine.get_by_text("Show as a table").first.click()
     expect(mine.get_by_role("row", name="Orange 1")).to_be_visible()
     screenshot(page, "dashboard")
+    assert axe_violations(page) == [], "the dashboard with charts"
 
 
 def test_correcting_an_answer_from_history(page: Page, credentials, orange_photo):
@@ -306,6 +308,23 @@ def test_phone_viewport(phone_page: Page, credentials, orange_photo, screenshot)
     expect(page.locator(".history-item")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the history page scrolls sideways on a phone"
     screenshot(page, "phone-history")
+
+
+def test_main_screens_meet_wcag_aa_by_axe(page: Page, credentials, tmp_path, axe_violations):
+    page.goto("/")
+    expect(page.get_by_role("heading", name="What fruit is that?")).to_be_visible()
+    assert axe_violations(page) == [], "landing"
+    sign_up(page, *credentials)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    pick(page, notes)
+    expect(upload_error(page)).to_be_visible()
+    assert axe_violations(page) == [], "classify, with an error"
+    for name in ("History", "Dashboard", "Account"):
+        page.get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+        expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+        assert axe_violations(page) == [], name
 
 
 def test_keyboard_only_reaches_the_photo_picker(page: Page, credentials):
