@@ -4,7 +4,7 @@ import "./styles.css";
 import { watchUser } from "./auth.js";
 import { h, mount } from "./dom.js";
 import { explain, sentence } from "./errors.js";
-import { clearProfile, refreshProfile, session } from "./session.js";
+import { clearProfile, hasFeature, refreshProfile, session } from "./session.js";
 import * as account from "./views/account.js";
 import * as classifyView from "./views/classify.js";
 import * as historyView from "./views/history.js";
@@ -42,6 +42,8 @@ async function render() {
     if (link.dataset.nav === route?.nav) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
+  // an organisation may have analytics switched off: then there is no dashboard to offer
+  nav.querySelector('[data-nav="dashboard"]').hidden = Boolean(session.me) && !hasFeature("analytics");
   if (!session.user) {
     leaveView = landing.render(main, { navigate });
     return;
