@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import statistics
@@ -88,7 +89,13 @@ def peak_rss_mb(pid: int) -> float:
 
 def cold_start(user, data: bytes) -> dict:
     port = free_port()
-    env = {**os.environ, "FUNCTIONS_EMULATOR": "true", "GCLOUD_PROJECT": emulators.PROJECT, "RATE_LIMIT": "1000000"}
+    env = {
+        **os.environ,
+        "FUNCTIONS_EMULATOR": "true",
+        "GCLOUD_PROJECT": emulators.PROJECT,
+        "FIREBASE_CONFIG": json.dumps({"projectId": emulators.PROJECT, "storageBucket": emulators.BUCKET}),
+        "RATE_LIMIT": "1000000",
+    }
     framework = ROOT / "functions" / "venv" / "bin" / "functions-framework"
     started = time.perf_counter()
     process = subprocess.Popen([str(framework), "--target", "api", "--port", str(port), "--host", "127.0.0.1"], cwd=ROOT / "functions", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
