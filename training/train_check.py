@@ -1,0 +1,18 @@
+"""Run a .tflite on tflite-runtime (serving venv) and compare with PyTorch's outputs (used by train.py)."""
+import numpy as np
+
+
+def check(model_path, x_path, ref_path):
+    from tflite_runtime.interpreter import Interpreter
+
+    x, ref = np.load(x_path), np.load(ref_path)
+    it = Interpreter(model_path=model_path, num_threads=2)
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
+    outs = []
+    for v in x:
+        it.set_tensor(i, v[None])
+        it.invoke()
+        outs.append(it.get_tensor(o)[0].copy())
+    out = np.stack(outs)
+    return {"max_abs_diff": float(np.abs(out - ref).max()), "top1_agree": float((out.argmax(1) == ref.argmax(1)).mean())}
