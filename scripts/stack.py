@@ -136,7 +136,13 @@ def stop(process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 15
     while alive(tree) and time.monotonic() < deadline:
         time.sleep(0.2)
-    for pid in alive(tree):  # what did not stop in time, and the functions-framework workers it orphans
+    # What did not stop in time, and the functions-framework workers firebase-tools orphans: the rest of our
+    # process group, and anything of the tree that left it.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    for pid in alive(tree):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
