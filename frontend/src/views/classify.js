@@ -10,6 +10,7 @@ import { resultCard } from "./result-card.js";
 export function render(main) {
   let attempt = null; // {prepared, previewUrl}
   let countdown = null;
+  let inflight = null; // the AbortController of the upload in progress: a new photo cancels the old upload
   const picker = h("input", { type: "file", accept: acceptAttribute(limits()), hidden: true, "data-testid": "picker", onchange: onInput });
   // `capture` opens the camera on phones; desktops ignore it and show the file picker.
   const camera = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, onchange: onInput });
@@ -92,6 +93,7 @@ export function render(main) {
   }
 
   async function start(file) {
+    inflight?.abort();
     reset();
     if (attempt?.previewUrl) URL.revokeObjectURL(attempt.previewUrl);
     attempt = null;
@@ -114,9 +116,12 @@ export function render(main) {
     progress.value = 0;
     progressText.textContent = "Uploading…";
     const { prepared } = attempt;
+    inflight?.abort();
+    const controller = (inflight = new AbortController());
     try {
       const classification = await classify(prepared.blob, {
         filename: prepared.filename,
+        signal: controller.signal,
         onProgress: (fraction) => {
           progress.value = Math.round(fraction * 100);
           progressText.textContent = fraction < 1 ? `Uploading… ${Math.round(fraction * 100)}%` : "Classifying…";
@@ -125,6 +130,7 @@ export function render(main) {
       progressRow.hidden = true;
       showResult(classification);
     } catch (error) {
+      if (controller.signal.aborted) return; // replaced by a newer photo, which owns the screen now
       progressRow.hidden = true;
       showError(error, { canRetry: true });
     }
@@ -180,6 +186,7 @@ export function render(main) {
   }
 
   return () => {
+    inflight?.abort();
     clearInterval(countdown);
     document.removeEventListener("paste", onPaste);
     if (attempt?.previewUrl) URL.revokeObjectURL(attempt.previewUrl);
