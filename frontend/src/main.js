@@ -99,7 +99,10 @@ showConnectivity();
 let lastUid;
 watchUser(async (user) => {
   session.user = user;
-  if (user && user.uid !== lastUid) await refreshProfile();
+  if (user && user.uid !== lastUid) {
+    mount(main, h("p", { class: "loading", role: "status" }, "Loading your account…"));
+    await refreshProfile();
+  }
   if (!user) clearProfile();
   lastUid = user?.uid;
   render();
