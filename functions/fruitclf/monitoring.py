@@ -2,6 +2,7 @@
 
 Each day's figures live in a few shard documents, ops/<scope>/days/<YYYY-MM-DD>-<shard> (scope: `all` or
 `org-<orgId>`), holding counters and a latency histogram; percentiles are read back from the histogram.
+Samples reach Firestore within a few seconds (see _Recorder).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import bisect
 import datetime as dt
 import logging
 import random
+import threading
+import time
+from collections import Counter
 
 from google.cloud.firestore import Increment
 
@@ -30,18 +34,55 @@ def _today() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
 
 
-def _write(org_id: str | None, fields: dict) -> None:
-    # Monitoring must never fail a request: a lost sample is better than a 5xx.
-    try:
-        client = firestore_client()
-        batch = client.batch()
-        day = _today()
-        for scope in _scopes(org_id):
-            ref = client.document("ops", scope, "days", f"{day}-{random.randrange(SHARDS)}")
-            batch.set(ref, {"day": day, **fields}, merge=True)
-        batch.commit()
-    except Exception:  # noqa: BLE001
-        log.warning("could not record monitoring sample", exc_info=True)
+class _Recorder:
+    """Samples are summed in memory and written every FLUSH_S seconds by a background thread, so serving a
+    request never waits on a monitoring write (and a busy instance writes a few documents, not one per
+    request). An instance that is shut down loses at most its last FLUSH_S seconds of samples."""
+
+    FLUSH_S = 5.0
+
+    def __init__(self):
+        self._pending: dict[tuple[str, str], Counter] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, org_id: str | None, counts: dict[str, int]) -> None:
+        with self._lock:
+            for scope in _scopes(org_id):
+                self._pending.setdefault((scope, _today()), Counter()).update(counts)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="monitoring-flush", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_S)
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        try:
+            client = firestore_client()
+            batch = client.batch()
+            for (scope, day), counts in pending.items():
+                fields: dict = {"day": day}
+                for name, n in counts.items():
+                    head, _, bucket = name.partition(".")
+                    if bucket:
+                        fields.setdefault(head, {})[bucket] = Increment(n)
+                    else:
+                        fields[name] = Increment(n)
+                batch.set(client.document("ops", scope, "days", f"{day}-{random.randrange(SHARDS)}"), fields, merge=True)
+            batch.commit()
+        except Exception:  # noqa: BLE001 - monitoring must never fail serving; a lost sample is acceptable
+            log.warning("could not record monitoring samples", exc_info=True)
+
+
+_recorder = _Recorder()
+flush = _recorder.flush
 
 
 def latency_bucket(ms: float) -> str:
@@ -49,14 +90,16 @@ def latency_bucket(ms: float) -> str:
 
 
 def record_classify(org_id: str | None, status: int, ms: float) -> None:
-    fields = {"requests": Increment(1), "latencyHist": {latency_bucket(ms): Increment(1)}}
-    if status >= 500 or status in (400, 413, 415, 422):
-        fields["errors" if status >= 500 else "rejected"] = Increment(1)
-    _write(org_id, fields)
+    counts = {"requests": 1, f"latencyHist.{latency_bucket(ms)}": 1}
+    if status >= 500:
+        counts["errors"] = 1
+    elif status >= 400:
+        counts["rejected"] = 1
+    _recorder.add(org_id, counts)
 
 
 def record_rate_limited(org_id: str | None) -> None:
-    _write(org_id, {"rateLimited": Increment(1)})
+    _recorder.add(org_id, {"rateLimited": 1})
 
 
 def percentile(hist: dict, q: float) -> float | None:

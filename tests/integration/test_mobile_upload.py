@@ -1,13 +1,12 @@
 """The mobile path: Storage SDK upload -> trigger -> the same kind of document, once."""
 
-import time
 import urllib.parse
 from types import SimpleNamespace
 
 import requests
 
 from support import emulators
-from support.emulators import API, BUCKET, STORAGE
+from support.emulators import API, BUCKET, STORAGE, wait_for
 
 
 def sdk_upload(user, name: str, data: bytes, content_type="image/jpeg") -> dict:
@@ -22,17 +21,6 @@ def sdk_upload(user, name: str, data: bytes, content_type="image/jpeg") -> dict:
     )
     response.raise_for_status()
     return response.json()
-
-
-def wait_for(predicate, timeout_s=90.0, every_s=0.25):
-    """Poll until the trigger's effect is visible (the emulator runs triggers asynchronously)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"not seen within {timeout_s} s")
 
 
 def test_uploaded_photo_is_classified_by_the_trigger(user):

@@ -101,7 +101,11 @@ def test_org_figures_are_for_its_admins_and_include_operations(org, admin, membe
     assert denied.status_code == 403
     stats = requests.get(f"{API}/orgs/{org}/stats", headers=admin.headers, timeout=30).json()
     assert stats["total"] == 1
-    [today] = stats["ops"]["perDay"]
+
+    def ops_recorded():  # the function writes ops figures within a few seconds, off the request path
+        return requests.get(f"{API}/orgs/{org}/stats", headers=admin.headers, timeout=30).json()["ops"]["perDay"]
+
+    [today] = emulators.wait_for(ops_recorded, timeout_s=30, every_s=1)
     assert today["requests"] == 1 and today["p50"] is not None
 
 

@@ -157,3 +157,16 @@ def fresh_window(min_left_s: float = 20.0) -> None:
     left = 60 - time.time() % 60
     if left < min_left_s:
         time.sleep(left + 0.1)
+
+
+def wait_for(predicate, timeout_s: float = 90.0, every_s: float = 0.25):
+    """Poll until an asynchronous effect (a trigger, a monitoring flush) is visible; fail after timeout_s."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every_s)
+    raise AssertionError(f"not seen within {timeout_s} s")
