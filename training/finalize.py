@@ -225,7 +225,11 @@ def markdown(card):
               f"label smoothing {tr['label_smoothing']}", "",
               "## Runtime checks before acceptance", ""]
     for k, v in card.get("runtime_checks", {}).items():
-        lines.append(f"- {k}: max |p - p_torch| = {v['max_abs_diff']:.2e}, top-1 agreement {pct(v['top1_agree'])}")
+        if isinstance(v, dict):
+            lines.append(f"- {k}: max |p - p_torch| = {v['max_abs_diff']:.2e} (weight-only int8 vs fp32 PyTorch), "
+                         f"top-1 agreement {pct(v['top1_agree'])}")
+        else:
+            lines.append(f"- {k}: {v:.2e}")
     lines += ["", "## Known weaknesses", ""] + [f"- {w}" for w in card.get("known_weaknesses", [])] + [""]
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 
-def check(model_path, x_path, ref_path):
+def check(model_path, x_path, ref_path, out_path=None):
     from tflite_runtime.interpreter import Interpreter
 
     x, ref = np.load(x_path), np.load(ref_path)
@@ -15,4 +15,6 @@ def check(model_path, x_path, ref_path):
         it.invoke()
         outs.append(it.get_tensor(o)[0].copy())
     out = np.stack(outs)
+    if out_path:
+        np.save(out_path, out)
     return {"max_abs_diff": float(np.abs(out - ref).max()), "top1_agree": float((out.argmax(1) == ref.argmax(1)).mean())}
