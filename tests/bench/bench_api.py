@@ -125,7 +125,9 @@ def main() -> None:
     data = photo_1024x768()
     url = f"{emulators.API}/classify"
     print(f"image: 1024x768 JPEG, {len(data) / 1024:.0f} KB; through {url}")
-    drive(url, user, data, WARMUP, 1)
+    # The functions emulator starts a worker process per concurrent request, each loading the model once:
+    # warm them all before measuring "warm" latency.
+    drive(url, user, data, WARMUP * CONCURRENCY, CONCURRENCY)
     for n, concurrency in ((N_SERIAL, 1), (N_CONCURRENT, CONCURRENCY)):
         print("hosting", drive(url, user, data, n, concurrency))
     print("cold", cold_start(user, data))
