@@ -104,11 +104,18 @@ def axe_violations():
     return check
 
 
-def _photo(name: str) -> Path:
-    found = sorted(PHOTOS.rglob(name))
-    if not found:
-        pytest.skip(f"no {name} under {PHOTOS}: scripts/fetch_test_photos.sh could not fetch Debian's opencv-doc samples")
-    return found[0]
+@pytest.fixture
+def sample_photo(model_labels):
+    """sample_photo("orange.jpg") -> the path of one of OpenCV's sample photos (Debian's opencv-doc, fetched by
+    scripts/fetch_test_photos.sh); the test skips when it is absent or when there is no model to classify it."""
+
+    def find(name: str) -> Path:
+        found = sorted(PHOTOS.rglob(name))
+        if not found:
+            pytest.skip(f"no {name} under {PHOTOS}: scripts/fetch_test_photos.sh could not fetch Debian's opencv-doc samples")
+        return found[0]
+
+    return find
 
 
 @pytest.fixture(scope="session")
@@ -121,10 +128,10 @@ def model_labels(browser) -> list[str]:
 
 
 @pytest.fixture
-def orange_photo(model_labels) -> Path:
-    """A real photo of oranges (OpenCV's sample orange.jpg); the model's answer for it is "orange"."""
+def orange_photo(model_labels, sample_photo) -> Path:
+    """A real photo of an orange (OpenCV's sample orange.jpg); the model's answer for it is "orange"."""
     assert "orange" in model_labels
-    return _photo("orange.jpg")
+    return sample_photo("orange.jpg")
 
 
 @pytest.fixture

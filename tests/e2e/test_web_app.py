@@ -166,6 +166,35 @@ def test_the_second_opinion_button_shows_only_with_the_feature(page: Page, crede
     expect(page.get_by_test_id("result").get_by_role("region", name="Second opinion")).to_be_visible()
 
 
+def test_a_photo_without_fruit_gets_a_clear_not_sure(page: Page, credentials, sample_photo, screenshot):
+    building = sample_photo("building.jpg")
+    sign_up(page, *credentials)
+    classify(page, building)
+    result = page.get_by_test_id("result")
+    expect(result.locator(".verdict-label")).to_have_text(re.compile(r"^(Not a fruit|Not sure)$"))
+    expect(result).to_contain_text("Try a closer, well-lit photo of a single fruit.")
+    expect(result.get_by_text(re.compile(r"^(Is it really not a fruit\?|Do you know what it is\?)$"))).to_be_visible()
+    screenshot(page, "classify-not-sure")
+
+
+def test_history_loads_more_as_you_scroll(page: Page, model_labels):
+    from support import emulators
+
+    user = emulators.sign_up()
+    for shade in range(23):  # more than one page of 20
+        image = emulators.jpeg_bytes(size=(64, 64), color=(10 * shade, 120, 40))
+        response = requests.post(f"{emulators.API}/classify", headers=user.headers, files={"image": ("p.jpg", image, "image/jpeg")}, timeout=60)
+        assert response.status_code == 201, response.text
+    page.goto("/")
+    sign_in(page, user.email, user.password)
+    page.get_by_role("link", name="History").click()
+    items = page.locator(".history-item")
+    expect(items).to_have_count(20)
+    items.last.scroll_into_view_if_needed()
+    expect(items).to_have_count(23)
+    expect(page.get_by_text("That is everything.")).to_be_visible()
+
+
 def test_correcting_an_answer_from_history(page: Page, credentials, orange_photo):
     sign_up(page, *credentials)
     classify(page, orange_photo)
@@ -221,6 +250,39 @@ def test_dropping_an_image_uploads_it(page: Page):
         dropzone.dispatch_event("drop", {"dataTransfer": transfer})
     expect(dropzone).not_to_have_class(re.compile(r"\bdragging\b"))
     expect(page.get_by_role("img", name="Your photo: clip.png")).to_be_visible()
+
+
+def test_a_rate_limited_upload_says_when_to_retry_and_counts_down(page: Page, tmp_path):
+    from PIL import Image
+
+    photo_path = tmp_path / "small.jpg"
+    Image.linear_gradient("L").convert("RGB").save(photo_path)
+    try_anonymously(page)
+    # the API's 429 as it sends it; 61 real uploads in a minute would make a slow test
+    page.route(
+        "**/api/classify",
+        lambda route: route.fulfill(
+            status=429,
+            headers={"Retry-After": "2", "Content-Type": "application/json"},
+            body='{"error": {"code": "rate-limited", "message": "Too many requests: you may classify 60 images a minute. Try again in 2 s."}}',
+        ),
+    )
+    pick(page, photo_path)
+    expect(upload_error(page)).to_contain_text("Too many requests")
+    expect(upload_error(page)).to_contain_text("Try again in 2 seconds.")
+    retry = page.locator(".error-panel").get_by_role("button", name=re.compile(r"^Try again"))
+    expect(retry).to_be_disabled()
+    expect(retry).to_be_enabled(timeout=5_000)
+    expect(retry).to_have_text("Try again")
+
+
+def test_a_file_over_the_limit_that_cannot_be_shrunk_is_refused_with_the_limit(page: Page, tmp_path):
+    heic = tmp_path / "IMG_0001.heic"  # browsers cannot decode HEIC, so it cannot be downscaled on the device
+    heic.write_bytes(b"\0" * (11 * 1024 * 1024))
+    try_anonymously(page)
+    pick(page, heic)
+    expect(upload_error(page)).to_contain_text("This image is too large")
+    expect(upload_error(page)).to_contain_text("The limit is 10 MB per image. Accepted formats: JPEG, PNG, WebP or HEIC.")
 
 
 def test_offline_is_said_and_the_failed_upload_can_be_retried(page: Page, tmp_path, screenshot):

@@ -48,7 +48,8 @@ export function render(main) {
   function chartFigure(caption, config, table) {
     const canvas = h("canvas", { role: "img", "aria-label": caption });
     const figure = h("figure", { class: "card chart" }, h("figcaption", {}, caption), h("div", { class: "chart-box" }, canvas), h("details", {}, h("summary", {}, "Show as a table"), table));
-    pending.push({ canvas, config: { ...config, options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options } } });
+    const options = { responsive: true, maintainAspectRatio: false, animation: false, datasets: { bar: { maxBarThickness: 56 } }, ...config.options };
+    pending.push({ canvas, config: { ...config, options } });
     return figure;
   }
 

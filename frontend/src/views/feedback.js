@@ -36,7 +36,9 @@ export function feedbackControl(classification, onSaved = () => {}) {
 
   function showAsk(errorText = "") {
     const selectId = uid("label");
-    const otherLabels = modelLabels().filter((label) => label !== current.label || current.abstained);
+    const notFruit = current.abstained && current.label === "not_fruit";
+    // a plain answer (or "not a fruit") need not be offered as its own correction; a "not sure" guess may be
+    const otherLabels = modelLabels().filter((label) => label !== current.label || (current.abstained && !notFruit));
     const select = h(
       "select",
       { id: selectId },
@@ -58,14 +60,20 @@ export function feedbackControl(classification, onSaved = () => {}) {
       select,
       h("button", { type: "submit", class: "button small primary" }, "Save correction"),
     );
-    const question = current.abstained ? "Do you know what it is?" : "Is this right?";
+    const question = notFruit ? "Is it really not a fruit?" : current.abstained ? "Do you know what it is?" : "Is this right?";
+    // "not sure" has nothing to confirm; "not a fruit" and a plain answer do
+    const confirm = notFruit
+      ? h("button", { type: "button", class: "button small primary", onclick: () => save({ label: "not_fruit" }) }, "Right, not a fruit")
+      : current.abstained
+        ? null
+        : h("button", { type: "button", class: "button small primary", onclick: () => save({ correct: true }) }, "Yes, correct");
     mount(
       root,
       h(
         "div",
         { class: "feedback-ask" },
         h("span", { class: "feedback-question" }, question),
-        current.abstained ? null : h("button", { type: "button", class: "button small primary", onclick: () => save({ correct: true }) }, "Yes, correct"),
+        confirm,
         h(
           "button",
           {
@@ -78,7 +86,7 @@ export function feedbackControl(classification, onSaved = () => {}) {
               if (!correction.hidden) select.focus();
             },
           },
-          current.abstained ? "Tell us" : "No, it is…",
+          current.abstained && !notFruit ? "Tell us" : "No, it is…",
         ),
       ),
       correction,
