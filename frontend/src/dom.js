@@ -54,7 +54,8 @@ export const formatDate = (iso) => {
 /** Short-lived message for screen readers and sighted users alike (the container is aria-live). */
 export function toast(message, kind = "info") {
   const container = document.getElementById("toasts");
-  const item = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, message);
+  // the container is a polite live region; an error interrupts instead
+  const item = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : null }, message);
   container.append(item);
   setTimeout(() => item.remove(), 6000);
 }

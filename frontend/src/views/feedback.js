@@ -10,7 +10,8 @@ import { limits, modelLabels } from "../session.js";
  * @param {(updated: object) => void} onSaved
  */
 export function feedbackControl(classification, onSaved = () => {}) {
-  const root = h("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer" });
+  // a live region that stays while its content changes, so "Thanks!" is announced
+  const root = h("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer", "aria-live": "polite" });
   let current = classification;
 
   async function save(body) {
@@ -29,7 +30,7 @@ export function feedbackControl(classification, onSaved = () => {}) {
     const text = feedback.correct ? "You confirmed this answer." : `You said it is: ${labelName(feedback.label)}.`;
     mount(
       root,
-      h("p", { class: "feedback-done", role: justSaved ? "status" : null }, h("span", { "aria-hidden": "true" }, "✓ "), text, justSaved ? " Thanks!" : ""),
+      h("p", { class: "feedback-done" }, h("span", { "aria-hidden": "true" }, "✓ "), text, justSaved ? " Thanks!" : ""),
       h("button", { type: "button", class: "link-button", onclick: () => showAsk() }, "Change"),
     );
   }
