@@ -50,7 +50,22 @@ async function authHeaders() {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
+const GET_RETRY_DELAY_MS = 400;
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function send(method, path, { json, responseType = "json" } = {}) {
+  try {
+    return await sendOnce(method, path, json, responseType);
+  } catch (error) {
+    // A read is safe to repeat: one retry hides a cold start or a dropped connection from the user.
+    const transient = error.status === 0 ? error.code === "network" : error.status >= 500;
+    if (method !== "GET" || !transient) throw error;
+    await pause(GET_RETRY_DELAY_MS);
+    return sendOnce(method, path, json, responseType);
+  }
+}
+
+async function sendOnce(method, path, json, responseType) {
   const headers = await authHeaders();
   if (json !== undefined) headers["Content-Type"] = "application/json";
   let response;
@@ -65,7 +80,6 @@ async function send(method, path, { json, responseType = "json" } = {}) {
 }
 
 export const api = {
-  health: () => send("GET", "/api/health"),
   model: () => send("GET", "/api/model"),
   me: () => send("GET", "/api/me"),
   classifications: ({ limit = 20, cursor = null } = {}) => {
@@ -73,7 +87,6 @@ export const api = {
     if (cursor) query.set("cursor", cursor);
     return send("GET", `/api/classifications?${query}`);
   },
-  classification: (id) => send("GET", `/api/classifications/${encodeURIComponent(id)}`),
   deleteClassification: (id) => send("DELETE", `/api/classifications/${encodeURIComponent(id)}`),
   secondOpinion: (id) => send("POST", `/api/classifications/${encodeURIComponent(id)}/second-opinion`),
   feedback: (id, body) => send("POST", `/api/classifications/${encodeURIComponent(id)}/feedback`, { json: body }),

@@ -32,14 +32,14 @@ export async function watchUser(callback) {
   });
 }
 
-export async function currentUser() {
+async function currentUser() {
   return (await auth()).currentUser;
 }
 
 /** The Firebase ID token of the signed-in user (refreshed by the SDK when it is about to expire). */
-export async function idToken(forceRefresh = false) {
+export async function idToken() {
   const user = await currentUser();
-  return user ? user.getIdToken(forceRefresh) : null;
+  return user ? user.getIdToken() : null;
 }
 
 export async function signUp(email, password) {

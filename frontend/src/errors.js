@@ -27,7 +27,7 @@ export function acceptedFormats(limits = DEFAULT_LIMITS) {
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0];
 }
 
-export function retryIn(seconds) {
+function retryIn(seconds) {
   if (seconds === null || seconds === undefined) return "Try again in a little while.";
   if (seconds <= 1) return "Try again now.";
   if (seconds < 90) return `Try again in ${seconds} seconds.`;

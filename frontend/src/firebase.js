@@ -6,7 +6,7 @@ import { connectAuthEmulator, getAuth } from "firebase/auth";
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const AUTH_EMULATOR_URL = "http://127.0.0.1:9099";
 
-export const isLocal = LOCAL_HOSTS.has(location.hostname);
+const isLocal = LOCAL_HOSTS.has(location.hostname);
 
 const demoConfig = {
   apiKey: "demo-api-key",

@@ -3,7 +3,7 @@
 import { ApiError } from "./api.js";
 import { DEFAULT_LIMITS, formatBytes } from "./errors.js";
 
-export const LONG_SIDE = 1024;
+const LONG_SIDE = 1024;
 const JPEG_QUALITY = 0.85;
 // Small enough already: sent untouched, saving a lossy re-encode.
 const SEND_AS_IS_BYTES = 1.5 * 1024 * 1024;
@@ -11,7 +11,7 @@ const SEND_AS_IS_BYTES = 1.5 * 1024 * 1024;
 const EXTENSION_TYPES = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp", heic: "image/heic", heif: "image/heif" };
 
 /** The MIME type of a file, from the browser or, when it does not know (HEIC on many), from the extension. */
-export function fileType(file) {
+function fileType(file) {
   if (file.type) return file.type.toLowerCase();
   const extension = (file.name ?? "").split(".").pop().toLowerCase();
   return EXTENSION_TYPES[extension] ?? "";

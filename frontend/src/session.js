@@ -13,15 +13,26 @@ export const session = {
 /** Loads /api/me (and /api/model once); on failure keeps the error for the view to explain. */
 export async function refreshProfile() {
   try {
-    // Without the model's labels only the feedback corrections suffer: do not fail the whole app for them.
-    const [me, model] = await Promise.all([api.me(), session.model ?? api.model().catch(() => null)]);
+    // Without the model's labels only the feedback corrections suffer: do not fail the whole app for them
+    // (feedback asks again with ensureModel()).
+    const [me] = await Promise.all([api.me(), ensureModel().catch(() => null)]);
     session.me = me;
-    session.model = model;
     session.profileError = null;
   } catch (error) {
     session.me = null;
     session.profileError = error;
   }
+}
+
+let modelRequest = null;
+/** /api/model, loaded once; a failed load is tried again on the next call. */
+export function ensureModel() {
+  if (session.model) return Promise.resolve(session.model);
+  modelRequest ??= api
+    .model()
+    .then((model) => (session.model = model))
+    .finally(() => (modelRequest = null));
+  return modelRequest;
 }
 
 export function clearProfile() {
@@ -32,4 +43,3 @@ export function clearProfile() {
 export const limits = () => session.me?.limits ?? DEFAULT_LIMITS;
 export const hasFeature = (name) => Boolean(session.me?.features?.includes(name));
 export const isOrgAdmin = () => Boolean(session.me?.org) && session.me?.role === "admin";
-export const modelLabels = () => session.model?.labels ?? [];

@@ -3,13 +3,12 @@
 import { api } from "../api.js";
 import { h, labelName, mount, uid } from "../dom.js";
 import { explain, sentence } from "../errors.js";
-import { limits, modelLabels } from "../session.js";
+import { ensureModel, limits } from "../session.js";
 
 /**
  * @param {object} classification
- * @param {(updated: object) => void} onSaved
  */
-export function feedbackControl(classification, onSaved = () => {}) {
+export function feedbackControl(classification) {
   // a live region that stays while its content changes, so "Thanks!" is announced
   const root = h("div", { class: "feedback", role: "group", "aria-label": "Feedback on this answer", "aria-live": "polite" });
   let current = classification;
@@ -18,7 +17,6 @@ export function feedbackControl(classification, onSaved = () => {}) {
     for (const control of root.querySelectorAll("button, select")) control.disabled = true;
     try {
       current = await api.feedback(current.id, body);
-      onSaved(current);
       showSaved(true);
     } catch (error) {
       showAsk(sentence(explain(error, limits())));
@@ -38,14 +36,14 @@ export function feedbackControl(classification, onSaved = () => {}) {
   function showAsk(errorText = "") {
     const selectId = uid("label");
     const notFruit = current.abstained && current.label === "not_fruit";
-    // a plain answer (or "not a fruit") need not be offered as its own correction; a "not sure" guess may be
-    const otherLabels = modelLabels().filter((label) => label !== current.label || (current.abstained && !notFruit));
-    const select = h(
-      "select",
-      { id: selectId },
-      h("option", { value: "" }, "Choose the right label…"),
-      otherLabels.map((label) => h("option", { value: label }, labelName(label))),
-    );
+    const select = h("select", { id: selectId }, h("option", { value: "" }, "Choose the right label…"));
+    const loadChoices = async () => {
+      if (select.options.length > 1) return;
+      const { labels } = await ensureModel();
+      // a plain answer (or "not a fruit") need not be offered as its own correction; a "not sure" guess may be
+      const choices = labels.filter((label) => label !== current.label || (current.abstained && !notFruit));
+      select.append(...choices.map((label) => h("option", { value: label }, labelName(label))));
+    };
     const correction = h(
       "form",
       {
@@ -81,9 +79,18 @@ export function feedbackControl(classification, onSaved = () => {}) {
             type: "button",
             class: "button small secondary",
             "aria-expanded": "false",
-            onclick: (event) => {
+            onclick: async (event) => {
+              const toggle = event.currentTarget;
+              if (correction.hidden) {
+                try {
+                  await loadChoices();
+                } catch (error) {
+                  showAsk(sentence(explain(error, limits())));
+                  return;
+                }
+              }
               correction.hidden = !correction.hidden;
-              event.currentTarget.setAttribute("aria-expanded", String(!correction.hidden));
+              toggle.setAttribute("aria-expanded", String(!correction.hidden));
               if (!correction.hidden) select.focus();
             },
           },

@@ -68,9 +68,9 @@ function secondOpinionPanel(secondOpinion) {
 
 /**
  * @param {object} classification
- * @param {{onSecondOpinion?: (button: HTMLButtonElement) => void, onFeedback?: (updated: object) => void}} options
+ * @param {{onSecondOpinion?: (button: HTMLButtonElement) => void}} options
  */
-export function resultCard(classification, { onSecondOpinion, onFeedback } = {}) {
+export function resultCard(classification, { onSecondOpinion } = {}) {
   const seconds = classification.timings?.total != null ? `${(classification.timings.total / 1000).toFixed(2)} s` : null;
   return h(
     "article",
@@ -88,6 +88,6 @@ export function resultCard(classification, { onSecondOpinion, onFeedback } = {})
     onSecondOpinion && !classification.secondOpinion
       ? h("button", { type: "button", class: "button secondary", onclick: (event) => onSecondOpinion(event.currentTarget) }, "Ask for a second opinion")
       : null,
-    feedbackControl(classification, onFeedback),
+    feedbackControl(classification),
   );
 }
