@@ -60,12 +60,12 @@ def classify_bytes(
     elif second_opinion:
         doc["secondOpinion"] = opinion.unavailable_note()
     blobs.put_jpeg(path, image.jpeg)
+    doc["timings"] = {
+        "decode": round((decoded - started) * 1000, 2),
+        "infer": round((classified - decoded) * 1000, 2),
+        "total": round((time.perf_counter() - started) * 1000, 2),
+    }
     try:
-        doc["timings"] = {
-            "decode": round((decoded - started) * 1000, 2),
-            "infer": round((classified - decoded) * 1000, 2),
-            "total": round((time.perf_counter() - started) * 1000, 2),
-        }
         created = store.create_classification(uid, doc_id, doc)
     except BaseException:
         blobs.delete_quietly(path)
