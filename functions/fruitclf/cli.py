@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from . import admin_cli
+
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif"}
 
 
@@ -291,6 +293,8 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_models)
     for sp in sub.choices.values():  # allow --model after the subcommand too
         sp.add_argument("--model", default=argparse.SUPPRESS, help="model id (default: models/DEFAULT)")
+    admin_cli.register(sub)  # operator commands (organisations); they take no --model
+    sub.choices["admin"].set_defaults(func=admin_cli.run)
     args = ap.parse_args(argv)
     return args.func(args)
 

@@ -135,6 +135,19 @@ def update(org_id: str, changes: dict) -> OrgConfig:
     return from_document(org_id, ref.get().to_dict())
 
 
+def user_by_email(email: str):
+    from firebase_admin import auth
+
+    from .clients import admin_app
+
+    try:
+        return auth.get_user_by_email(email, app=admin_app())
+    except ValueError:
+        raise errors.bad_request(f"{email[:100]!r} is not an email address.", "invalid-member")
+    except auth.UserNotFoundError:
+        raise errors.not_found(f"No user has the email {email!r}; they must sign up first.", "user-not-found")
+
+
 def set_member(org_id: str, email: str, role: str) -> dict:
     """Give the user with `email` membership of `org_id` (custom claims) and record them as a member."""
     from firebase_admin import auth
@@ -143,12 +156,7 @@ def set_member(org_id: str, email: str, role: str) -> dict:
 
     if role not in ROLES:
         raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
-    try:
-        user = auth.get_user_by_email(email, app=admin_app())
-    except ValueError:
-        raise errors.bad_request(f"{email[:100]!r} is not an email address.", "invalid-member")
-    except auth.UserNotFoundError:
-        raise errors.not_found(f"No user has the email {email!r}; they must sign up first.", "user-not-found")
+    user = user_by_email(email)
     claims = user.custom_claims or {}
     if claims.get("org") not in (None, org_id):
         raise errors.ApiError(409, "in-another-org", f"{email} already belongs to another organisation.")

@@ -1,0 +1,32 @@
+"""`python -m fruitclf admin create-org`: how an operator makes the first organisation and its admin."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support import emulators
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+
+
+def admin(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fruitclf", "admin", *args], cwd=FUNCTIONS, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+
+
+def test_create_org_makes_the_first_admin():
+    user = emulators.sign_up()
+    org = f"cli-{user.uid[:8].lower()}"
+    result = admin("create-org", org, "--name", "CLI Fruit", "--admin", user.email, "--rpm", "30")
+    assert result.returncode == 0, result.stdout + result.stderr
+    stored = emulators.firestore().document("orgs", org).get().to_dict()
+    assert stored["name"] == "CLI Fruit" and stored["requests_per_minute"] == 30
+    claims = emulators.token_claims(emulators.sign_in(user).token)
+    assert (claims["org"], claims["role"]) == (org, "admin")
+
+
+def test_create_org_for_an_unknown_user_fails_clearly():
+    result = admin("create-org", "cli-nobody", "--name", "Nobody", "--admin", "nobody-here@example.com")
+    assert result.returncode == 1
+    assert "must sign up first" in result.stdout
+    assert not emulators.firestore().document("orgs", "cli-nobody").get().exists, "no org is left without its admin"
