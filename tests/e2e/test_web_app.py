@@ -303,6 +303,20 @@ def test_offline_is_said_and_the_failed_upload_can_be_retried(page: Page, tmp_pa
         page.locator(".error-panel").get_by_role("button", name="Try again").click()
 
 
+def test_a_slow_upload_shows_its_progress(page: Page, orange_photo):
+    try_anonymously(page)
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    # 15 KB/s: about 3 s for the photo's 50 KB
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 50, "downloadThroughput": 1_000_000, "uploadThroughput": 15_000})
+    pick(page, orange_photo)
+    expect(page.get_by_role("progressbar", name="Upload progress")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Uploading… [1-9]\d?%$"))).to_be_visible()
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    expect(page.get_by_test_id("result")).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+    expect(page.get_by_role("progressbar", name="Upload progress")).to_be_hidden()
+
+
 def test_a_file_that_is_not_an_image_is_refused_with_the_accepted_formats(page: Page, tmp_path, screenshot):
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping list: apples, pears")
