@@ -41,6 +41,7 @@ export function render(main) {
       status.textContent = list.children.length === 0 ? "" : finished ? "That is everything." : "";
       if (list.children.length === 0) showEmpty();
       moreButton.hidden = finished;
+      moreButton.textContent = "Load more";
       if (!finished) {
         // re-observing reports the sentinel's current state: a short page leaves it in view, so load on
         scrollObserver.unobserve(sentinel);
