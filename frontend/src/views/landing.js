@@ -31,6 +31,25 @@ export function render(main) {
       { class: "hero" },
       h("h1", { tabindex: "-1" }, "What fruit is that?"),
       h("p", { class: "lead" }, "Snap or drop a photo of a fruit and get its name in a second, with how sure the model is."),
+    ),
+    h(
+      "section",
+      { class: "card auth-card", "aria-labelledby": "auth-heading" },
+      h("h2", { id: "auth-heading" }, "Get started"),
+      authForm({
+        modes: ["signin", "signup"],
+        submit: (mode, email, password) => (mode === "signup" ? signUp(email, password) : signIn(email, password)),
+        google: signInWithGoogle,
+        reset: resetPassword,
+      }),
+      h("div", { class: "divider", role: "presentation" }, h("span", {}, "or")),
+      tryButton,
+      h("p", { class: "hint" }, "Your classifications are kept; you can turn this into a real account later without losing them."),
+      tryMessage,
+    ),
+    h(
+      "section",
+      { class: "how-it-works", "aria-label": "How it works" },
       h(
         "ol",
         { class: "steps" },
@@ -49,21 +68,6 @@ export function render(main) {
           { label: "apple", p: 0.01 },
         ]),
       ),
-    ),
-    h(
-      "section",
-      { class: "card auth-card", "aria-labelledby": "auth-heading" },
-      h("h2", { id: "auth-heading" }, "Get started"),
-      authForm({
-        modes: ["signin", "signup"],
-        submit: (mode, email, password) => (mode === "signup" ? signUp(email, password) : signIn(email, password)),
-        google: signInWithGoogle,
-        reset: resetPassword,
-      }),
-      h("div", { class: "divider", role: "presentation" }, h("span", {}, "or")),
-      tryButton,
-      h("p", { class: "hint" }, "Your classifications are kept; you can turn this into a real account later without losing them."),
-      tryMessage,
     ),
   );
 }
