@@ -54,7 +54,8 @@ def seed(hosting: str, ports: dict) -> None:
         cwd=ROOT / "functions", env=env, capture_output=True, check=False,
     )
     account = _sign_in(ports["auth"])  # a fresh token carries the org claims
-    photos = sorted((ROOT / ".cache" / "test-photos").glob("*.jpg"))[:4]
+    samples = ROOT / ".cache" / "test-photos"  # fetched by scripts/fetch_test_photos.sh (Debian's opencv-doc)
+    photos = [samples / name for name in ("apple.jpg", "orange.jpg", "fruits.jpg", "building.jpg") if (samples / name).is_file()]
     for photo in photos:
         body, content_type = _multipart(photo.name, photo.read_bytes())
         try:
