@@ -28,6 +28,8 @@ def test_hosting_serves_the_spa_for_deep_links_without_caching_index():
     assert response.status_code == 200
     assert "<html" in response.text.lower()
     assert response.headers.get("Cache-Control") == "no-cache"
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
 
 
 def test_unknown_api_route_is_a_json_404():
