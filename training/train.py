@@ -134,6 +134,9 @@ def plan_views(samples, labels, args):
             train.append((i, "comp", rng.randrange(1 << 30)))
         elif s.split == "val":
             val.append((i, "eval", 0))
+    synth = [i for i, s in enumerate(samples) if s.source == "synthetic"]
+    for n in range(args.synth_views if synth else 0):  # flat colours, gradients, noise: not_fruit
+        train.append((synth[0], "synth", rng.randrange(1 << 30)))
     for cls, idx in sorted(by_class.items()):
         idx = sorted(idx, key=lambda j: samples[j].path)
         pick = idx[:: max(1, len(idx) // (args.studio_frames + 5))]
@@ -143,6 +146,24 @@ def plan_views(samples, labels, args):
             kind = "plain" if n % 3 == 0 else "comp"
             train.append((j, kind, rng.randrange(1 << 30)))
     return train, val
+
+
+def synthetic_negative(rng: random.Random) -> Image.Image:
+    """A blank-ish picture that is not fruit: flat colour, gradient or noise (optionally blurred)."""
+    w, h = rng.choice([(224, 224), (320, 240), (240, 320), (400, 300)])
+    r = rng.random()
+    if r < 0.35:
+        img = Image.new("RGB", (w, h), tuple(rng.randint(0, 255) for _ in range(3)))
+    elif r < 0.6:
+        img = augment.background(rng, [], {}).resize((w, h))
+    else:
+        g = np.random.default_rng(rng.randrange(1 << 30))
+        cells = rng.choice([1, 4, 16, 64, 224])
+        a = g.integers(0, 256, (max(1, h * cells // 224), max(1, w * cells // 224), 3), dtype=np.uint8)
+        img = Image.fromarray(a).resize((w, h), rng.choice([Image.NEAREST, Image.BILINEAR]))
+    if rng.random() < 0.5:
+        img = augment.colour(img, rng)
+    return augment.blur_noise(img, rng)
 
 
 class ViewDataset(torch.utils.data.Dataset):
@@ -159,6 +180,8 @@ class ViewDataset(torch.utils.data.Dataset):
         rng = random.Random(seed)
         if kind in ("eval", "plain"):
             x = preprocess.to_input(preprocess.load_rgb(s.path))[0]
+        elif kind == "synth":
+            x = preprocess.to_input(synthetic_negative(rng))[0]
         elif kind == "photo":
             img = preprocess.load_rgb(s.path, draft=False)
             x = preprocess.to_input(augment.photo_view(img, rng))[0]
@@ -388,6 +411,8 @@ def main(argv=None):
     ap.add_argument("--neg-views", type=int, default=4)
     ap.add_argument("--studio-frames", type=int, default=40)
     ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--synth-views", type=int, default=0, help="synthetic not_fruit views (flat, gradient, noise)")
+    ap.add_argument("--studio-weight", type=float, default=0.6, help="sampling weight of Fruits-360 views")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr-body", type=float, default=3e-4)
     ap.add_argument("--lr-head", type=float, default=3e-3)
@@ -418,6 +443,8 @@ def main(argv=None):
 
     root = datasets.ensure_unpacked(pathlib.Path(args.data), work / "data")
     samples = datasets.list_samples(root)
+    if args.synth_views:
+        samples.append(datasets.Sample("<synthetic>", "not_fruit", "synthetic", "train"))
     dropped = [x for x in args.drop_labels.split(",") if x]
     labels = sorted({s.label for s in samples if s.label != "not_fruit" and s.label not in dropped}) + ["not_fruit"]
     lab_idx = {l: i for i, l in enumerate(labels)}
@@ -437,7 +464,8 @@ def main(argv=None):
 
     # class-balanced sampling (by label), with real photos up-weighted against studio frames
     cnt = collections.Counter(tr_y.tolist())
-    src_w = {"grocery": 1.0, "extra": 1.0, "extra2": 1.0, "nonfruit_photo": 1.0, "nonfruit_studio": 0.5, "fruits360": 0.6}
+    src_w = {"grocery": 1.0, "extra": 1.0, "extra2": 1.0, "nonfruit_photo": 1.0, "nonfruit_studio": 0.5, "fruits360": args.studio_weight,
+             "synthetic": 0.5}
     weights = np.array([src_w[samples[i].source] / math.sqrt(cnt[lab_idx[samples[i].label]]) for i, _, _ in train_views])
 
     tail = Tail(net, args.k, len(labels))
@@ -545,7 +573,8 @@ def main(argv=None):
         "training": {
             "seed": SEED, "epochs": args.epochs, "batch": args.batch, "lr_body": args.lr_body, "lr_head": args.lr_head,
             "label_smoothing": args.smoothing, "photo_views": args.photo_views, "neg_views": args.neg_views,
-            "studio_frames_per_class": args.studio_frames,
+            "studio_frames_per_class": args.studio_frames, "studio_weight": args.studio_weight,
+            "synthetic_not_fruit_views": args.synth_views,
             "views": {f"{a}/{b}": n for (a, b), n in sorted(train_counts.items())},
             "seconds": round(time.time() - t_start),
             "command": "training/.venv/bin/python training/train.py " + " ".join(sys.argv[1:] if argv is None else argv),

@@ -17,7 +17,7 @@ from . import preprocess
 
 __all__ = ["Prediction", "Classifier", "get_classifier", "available_models", "models_dir", "default_model_id"]
 
-DEFAULT_THREADS = 1
+DEFAULT_THREADS = 2  # best single-request latency on an idle 2-core machine; see docs/model.md
 
 
 def models_dir() -> pathlib.Path:
