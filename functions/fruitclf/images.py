@@ -53,7 +53,8 @@ def normalise(data: bytes, max_bytes: int, max_pixels: int) -> NormalisedImage:
     if width * height > max_pixels:
         raise _too_many_pixels(f"The image ({width}x{height})", max_pixels)
     try:
-        rgb = load_rgb(data, draft=False)
+        # A large JPEG is decoded at reduced scale (libjpeg's DCT scaling), never below the stored size.
+        rgb = load_rgb(data, draft_size=STORED_MAX_SIDE)
     except ImageDecodeError:
         raise errors.ApiError(415, "corrupt-image", "The image file is damaged or incomplete and cannot be read.")
     rgb.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE), Image.BILINEAR)

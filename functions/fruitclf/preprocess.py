@@ -108,17 +108,18 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         raise ImageDecodeError(f"cannot convert image mode {mode} to RGB: {e}") from e
 
 
-def load_rgb(data: bytes | str | pathlib.Path, draft: bool = True) -> Image.Image:
+def load_rgb(data: bytes | str | pathlib.Path, draft: bool = True, draft_size: int = INPUT_SIZE) -> Image.Image:
     """Decode an image, apply its EXIF orientation and return an 8-bit RGB PIL image.
 
-    ``draft=True`` lets JPEG decoding downscale by 1/2, 1/4 or 1/8 while both sides stay >= 224 px (what the
-    model sees is identical to training's eval transform, which uses the same call). Raises
+    ``draft=True`` lets JPEG decoding downscale by 1/2, 1/4 or 1/8 while both sides stay >= ``draft_size``
+    (default 224: what the model sees is then identical to training's eval transform, which uses the same
+    call; the API asks for more for the copy it stores). Raises
     :class:`ImageDecodeError` for empty, corrupt, truncated or non-image input.
     """
     img = _open(data)
     try:
         if draft and img.format == "JPEG":
-            img.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
+            img.draft("RGB", (draft_size, draft_size))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             img.load()
