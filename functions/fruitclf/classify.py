@@ -1,7 +1,7 @@
 """The classify service: one path for both entry points (HTTP upload and the Storage trigger).
 
-validate + normalise -> classify -> store the image -> write the document (with its aggregates).
-If the document cannot be written, the image is removed again: nothing is left half-written.
+validate + normalise -> store the image while classifying -> write the document (with its aggregates).
+If anything fails after the upload started, the image is removed again: nothing is left half-written.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from . import blobs, errors, images, opinion, store
 from .config import settings
@@ -17,6 +18,9 @@ from .model import get_classifier
 from .orgs import OrgConfig
 
 log = logging.getLogger(__name__)
+
+# Storage uploads overlap with classification (one per concurrent request; the function serves up to 8).
+_uploads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload")
 
 
 def classify_bytes(
@@ -35,41 +39,44 @@ def classify_bytes(
     started = time.perf_counter()
     image = images.normalise(data, cfg.max_upload_size, cfg.max_image_pixels)
     decoded = time.perf_counter()
-    classifier = get_classifier(org.model_id)
-    # From the upload itself, not the stored copy: the model then sees exactly training's eval transform
-    # (and its fast JPEG draft decode), so the model card's figures hold for the API too.
-    prediction = classifier.classify(data)
-    classified = time.perf_counter()
-
     doc_id = doc_id or store.new_id()
     path = blobs.image_path(uid, doc_id)
-    doc = {
-        "label": prediction.label,
-        "confidence": round(prediction.confidence, 6),
-        "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
-        "abstained": prediction.abstained,
-        "modelVersion": prediction.model_id,
-        "imagePath": path,
-        "source": source,
-        "org": org.org_id,
-        "feedback": None,
-        "secondOpinion": None,
-        "createdAt": store.utcnow(),
-        **(extra or {}),
-    }
-    if "second_opinion" in org.features and opinion.available() and opinion.wanted(second_opinion, doc):
-        doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
-    elif second_opinion:
-        doc["secondOpinion"] = opinion.unavailable_note()
-    blobs.put_jpeg(path, image.jpeg)
-    doc["timings"] = {
-        "decode": round((decoded - started) * 1000, 2),
-        "infer": round((classified - decoded) * 1000, 2),
-        "total": round((time.perf_counter() - started) * 1000, 2),
-    }
+    # The image upload is I/O: it runs while this thread classifies. The document is written only once the
+    # image is stored, and the image is removed again if anything after the upload fails.
+    upload = _uploads.submit(blobs.put_jpeg, path, image.jpeg)
     try:
+        classifier = get_classifier(org.model_id)
+        # From the upload itself, not the stored copy: the model then sees exactly training's eval transform
+        # (and its fast JPEG draft decode), so the model card's figures hold for the API too.
+        prediction = classifier.classify(data)
+        classified = time.perf_counter()
+        doc = {
+            "label": prediction.label,
+            "confidence": round(prediction.confidence, 6),
+            "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
+            "abstained": prediction.abstained,
+            "modelVersion": prediction.model_id,
+            "imagePath": path,
+            "source": source,
+            "org": org.org_id,
+            "feedback": None,
+            "secondOpinion": None,
+            "createdAt": store.utcnow(),
+            **(extra or {}),
+        }
+        if "second_opinion" in org.features and opinion.available() and opinion.wanted(second_opinion, doc):
+            doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
+        elif second_opinion:
+            doc["secondOpinion"] = opinion.unavailable_note()
+        upload.result()
+        doc["timings"] = {
+            "decode": round((decoded - started) * 1000, 2),
+            "infer": round((classified - decoded) * 1000, 2),
+            "total": round((time.perf_counter() - started) * 1000, 2),
+        }
         created = store.create_classification(uid, doc_id, doc)
     except BaseException:
+        wait([upload])  # a delete racing a still-running upload would leave the image behind
         blobs.delete_quietly(path)
         raise
     if not created:
