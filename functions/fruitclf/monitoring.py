@@ -17,6 +17,7 @@ from collections import Counter
 
 from google.cloud.firestore import Increment
 
+from . import counters
 from .clients import firestore_client
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,6 @@ def percentile(hist: dict, q: float) -> float | None:
 
 def daily(scope: str, days: int = 30) -> list[dict]:
     """Per-day figures for `scope`, oldest first, merged over shards."""
-    from . import counters
-
     since = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days - 1)).isoformat()
     by_day: dict[str, list[dict]] = {}
     for snapshot in firestore_client().collection("ops", scope, "days").where("day", ">=", since).stream():
