@@ -64,10 +64,9 @@ def classify_bytes(
             "createdAt": store.utcnow(),
             **(extra or {}),
         }
-        if "second_opinion" in org.features and opinion.available() and opinion.wanted(second_opinion, doc):
+        # Asked for (the route checked the feature), or automatically where it can work and the model is unsure.
+        if second_opinion or ("second_opinion" in org.features and opinion.available() and opinion.unsure(doc)):
             doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
-        elif second_opinion:
-            doc["secondOpinion"] = opinion.unavailable_note()
         upload.result()
         doc["timings"] = {
             "decode": round((decoded - started) * 1000, 2),
@@ -113,6 +112,6 @@ def second_opinion_for(uid: str, doc_id: str, org: OrgConfig) -> dict:
     org.require("second_opinion")
     doc = store.get_classification(uid, doc_id)
     labels = get_classifier(doc.get("modelVersion")).labels
-    answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"]) if opinion.available() else opinion.unavailable_note()
+    answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"])
     store.set_second_opinion(uid, doc_id, answer)
     return {**doc, "secondOpinion": answer}

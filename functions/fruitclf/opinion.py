@@ -31,12 +31,9 @@ def available() -> bool:
     return bool(api_key())
 
 
-def unavailable_note() -> dict:
-    return {"label": None, "confidence": None, "model": settings().openai_model, "note": "No second opinion: the OpenAI key is not configured."}
-
-
-def wanted(requested: bool, doc: dict) -> bool:
-    return requested or doc["abstained"] or doc["confidence"] < settings().second_opinion_below
+def unsure(doc: dict) -> bool:
+    """Whether the model's answer is worth a second opinion without being asked for one."""
+    return doc["abstained"] or doc["confidence"] < settings().second_opinion_below
 
 
 def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
@@ -44,7 +41,7 @@ def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
     cfg = settings()
     result = {"label": None, "confidence": None, "model": cfg.openai_model, "note": None}
     if not available():
-        return unavailable_note()
+        return {**result, "note": "No second opinion: the OpenAI key is not configured."}
     try:
         import openai
 
