@@ -11,7 +11,7 @@ from .auth import Caller
 from .config import settings
 
 FEATURES = ("classification", "analytics", "second_opinion")
-DEFAULT_FEATURES = ("classification", "analytics", "second_opinion")
+DEFAULT_FEATURES = FEATURES  # a new org, and a user without one, get every feature until an admin turns one off
 _CACHE_TTL_S = 30.0
 
 
