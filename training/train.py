@@ -413,6 +413,8 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--synth-views", type=int, default=0, help="synthetic not_fruit views (flat, gradient, noise)")
     ap.add_argument("--studio-weight", type=float, default=0.6, help="sampling weight of Fruits-360 views")
+    ap.add_argument("--balance-power", type=float, default=0.5,
+                    help="a view is sampled with weight count(label)^-power: 0.5 softens the class imbalance, 1.0 removes it")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr-body", type=float, default=3e-4)
     ap.add_argument("--lr-head", type=float, default=3e-3)
@@ -462,11 +464,11 @@ def main(argv=None):
     tr_y = np.array([lab_idx[samples[i].label] for i, _, _ in train_views])
     va_y = np.array([lab_idx[samples[i].label] for i, _, _ in val_views])
 
-    # class-balanced sampling (by label), with real photos up-weighted against studio frames
+    # class-balanced sampling (by label, --balance-power), with real photos up-weighted against studio frames
     cnt = collections.Counter(tr_y.tolist())
     src_w = {"grocery": 1.0, "extra": 1.0, "extra2": 1.0, "nonfruit_photo": 1.0, "nonfruit_studio": 0.5, "fruits360": args.studio_weight,
              "synthetic": 0.5}
-    weights = np.array([src_w[samples[i].source] / math.sqrt(cnt[lab_idx[samples[i].label]]) for i, _, _ in train_views])
+    weights = np.array([src_w[samples[i].source] * cnt[lab_idx[samples[i].label]] ** -args.balance_power for i, _, _ in train_views])
 
     tail = Tail(net, args.k, len(labels))
     with torch.no_grad():  # keep ImageNet's fruit knowledge: start those rows from the ImageNet classifier
@@ -574,6 +576,7 @@ def main(argv=None):
             "seed": SEED, "epochs": args.epochs, "batch": args.batch, "lr_body": args.lr_body, "lr_head": args.lr_head,
             "label_smoothing": args.smoothing, "photo_views": args.photo_views, "neg_views": args.neg_views,
             "studio_frames_per_class": args.studio_frames, "studio_weight": args.studio_weight,
+            "balance_power": args.balance_power,
             "synthetic_not_fruit_views": args.synth_views,
             "views": {f"{a}/{b}": n for (a, b), n in sorted(train_counts.items())},
             "seconds": round(time.time() - t_start),
