@@ -173,10 +173,27 @@ def _synthetic_photo(w=1024, h=768) -> bytes:
     return buf.getvalue()
 
 
-def _pcts(xs):
+def _pcts(xs, rounds: int = 5):
+    """p50/p95/mean over all runs, plus the lowest median of `rounds` consecutive slices of the runs.
+
+    These shared machines are noisy (the same code measured 5.0 and 7.8 ms p50 ten minutes apart), so the
+    best slice tells what the code costs when nothing else runs; p50 tells what a caller saw this time.
+    """
+    n = max(1, len(xs) // rounds)
+    slices = [xs[i:i + n] for i in range(0, len(xs) - n + 1, n)]
     xs = sorted(xs)
     return {"p50": round(statistics.median(xs), 3), "p95": round(xs[min(len(xs) - 1, int(0.95 * len(xs)))], 3),
-            "mean": round(sum(xs) / len(xs), 3)}
+            "mean": round(sum(xs) / len(xs), 3),
+            "best_slice_p50": round(min(statistics.median(s) for s in slices), 3)}
+
+
+def _timed_ms(fn, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
 
 
 def cmd_bench(args) -> int:
@@ -213,11 +230,7 @@ def cmd_bench(args) -> int:
     # 2. preprocessing of a 1024x768 JPEG (decode with draft + EXIF + crop/resize + normalise)
     for _ in range(5):
         preprocess.to_input(preprocess.load_rgb(jpeg))
-    pre = []
-    for _ in range(args.runs):
-        t0 = time.perf_counter()
-        preprocess.to_input(preprocess.load_rgb(jpeg))
-        pre.append((time.perf_counter() - t0) * 1000)
+    pre = _timed_ms(lambda: preprocess.to_input(preprocess.load_rgb(jpeg)), args.runs)
 
     # 3. inference latency at 1 and 2 threads
     x = preprocess.to_input(preprocess.load_rgb(jpeg))
@@ -230,12 +243,7 @@ def cmd_bench(args) -> int:
         loads[threads] = round((time.perf_counter() - t0) * 1000, 2)
         for _ in range(10):
             c.predict_array(x)
-        ts = []
-        for _ in range(args.runs):
-            t0 = time.perf_counter()
-            c.predict_array(x)
-            ts.append((time.perf_counter() - t0) * 1000)
-        infer[f"{threads}_thread"] = _pcts(ts)
+        infer[f"{threads}_thread"] = _pcts(_timed_ms(lambda: c.predict_array(x), args.runs))
     clf = model.get_classifier(args.model)
     res = {
         "model_id": clf.model_id,
@@ -249,6 +257,7 @@ def cmd_bench(args) -> int:
         "inference_ms": infer,
         "bench_process_peak_rss_mb": round(_peak_rss_mb(), 1),
         "cpu_count": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),  # > ~0.5 means other work shared the cores
     }
     if args.json:
         print(json.dumps(res))
