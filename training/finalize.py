@@ -212,7 +212,13 @@ def markdown(card):
                   f"- preprocessing a 1024x768 JPEG ({b['image']}): p50 {b['preprocess_1024x768_jpeg_ms']['p50']} ms, "
                   f"p95 {b['preprocess_1024x768_jpeg_ms']['p95']} ms",
                   f"- cold process (import + load + preprocess + first inference): {b['cold_process']['cold_total_ms']} ms; "
-                  f"peak RSS {b['cold_process']['peak_rss_mb']} MB", ""]
+                  f"peak RSS {b['cold_process']['peak_rss_mb']} MB"]
+        if "best_slice_p50" in b["preprocess_1024x768_jpeg_ms"]:  # cards benched before the field existed lack it
+            lines += [f"- quietest fifth of the runs (p50): inference 1 thread {b['inference_ms']['1_thread']['best_slice_p50']} ms, "
+                      f"2 threads {b['inference_ms']['2_thread']['best_slice_p50']} ms, preprocessing "
+                      f"{b['preprocess_1024x768_jpeg_ms']['best_slice_p50']} ms; load average during the bench "
+                      f"{b['load_average_1min']}"]
+        lines += [""]
     lines += ["## Training data", ""]
     for d in card["training_data"]:
         lines.append(f"- **{d['name']}** (`{d['file']}`): {d['source']}; license {d['license']}; cite: {d['citation']}. "
@@ -222,7 +228,7 @@ def markdown(card):
     lines += ["## Training", "", f"- command: `{tr['command']}` ({tr['seconds']} s on 2 CPU cores), seed {tr['seed']}",
               f"- views: {json.dumps(tr['views'])}",
               f"- {tr['epochs']} epochs, batch {tr['batch']}, lr body {tr['lr_body']} / head {tr['lr_head']}, "
-              f"label smoothing {tr['label_smoothing']}", "",
+              f"label smoothing {tr['label_smoothing']}"] + ([f"- {tr['note']}"] if tr.get("note") else []) + ["",
               "## Runtime checks before acceptance", ""]
     for k, v in card.get("runtime_checks", {}).items():
         if isinstance(v, dict):

@@ -403,10 +403,10 @@ def run_litert(model_path, inputs, runtime):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="folder with the shared dataset tars (or unpacked sets)")
-    ap.add_argument("--out", required=True, help="output model folder, e.g. functions/models/fruit-lite0-v1")
+    ap.add_argument("--out", required=True, help="output model folder, e.g. functions/models/fruit-lite0-v3")
     ap.add_argument("--work", default="/tmp/fruitclf-work", help="scratch folder (unpacked data, feature caches)")
     ap.add_argument("--backbone", default="efficientnet-lite0")
-    ap.add_argument("--k", type=int, default=13, help="blocks[:k] frozen and cached; blocks[k:] fine-tuned")
+    ap.add_argument("--k", type=int, default=11, help="blocks[:k] frozen and cached; blocks[k:] fine-tuned")
     ap.add_argument("--photo-views", type=int, default=6)
     ap.add_argument("--neg-views", type=int, default=4)
     ap.add_argument("--studio-frames", type=int, default=40)
