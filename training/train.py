@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO / "functions"))
 import augment  # noqa: E402
 import datasets  # noqa: E402
 from fruitclf import preprocess  # noqa: E402  (the serving eval transform, used here verbatim)
+from train_check import invoke_each  # noqa: E402
 
 SEED = 20261128
 IMAGENET_INIT = {"apple": 948, "strawberry": 949, "orange": 950, "lemon": 951, "pineapple": 953, "banana": 954,
@@ -214,16 +215,9 @@ def tflite_front(front, args):
         litert_torch.convert(_FrontNHWC(front).eval(), (sample,)).export(str(path))
     it = Interpreter(model_path=str(path), num_threads=args.threads)
     it.allocate_tensors()
-    i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
 
     def run(x):  # x: NCHW torch batch
-        xs = x.permute(0, 2, 3, 1).contiguous().numpy()
-        res = []
-        for v in xs:
-            it.set_tensor(i, v[None])
-            it.invoke()
-            res.append(it.get_tensor(o)[0].copy())
-        return np.stack(res)
+        return invoke_each(it, x.permute(0, 2, 3, 1).contiguous().numpy())
 
     with torch.inference_mode():
         ref = front(sample.permute(0, 3, 1, 2)).numpy()
@@ -383,20 +377,13 @@ def export_tflite(module, out_path: pathlib.Path, args, check_inputs):
     return out_path
 
 
-def run_litert(model_path, inputs, runtime):
-    if runtime == "ai_edge_litert":
-        from ai_edge_litert.interpreter import Interpreter
-    else:
-        from tflite_runtime.interpreter import Interpreter
+def run_litert(model_path, inputs):
+    """The exported model on ai-edge-litert (this venv); tflite-runtime is checked in functions/venv by train_check."""
+    from ai_edge_litert.interpreter import Interpreter
+
     it = Interpreter(model_path=str(model_path), num_threads=2)
     it.allocate_tensors()
-    i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
-    outs = []
-    for x in inputs:
-        it.set_tensor(i, x[None])
-        it.invoke()
-        outs.append(it.get_tensor(o)[0].copy())
-    return np.stack(outs)
+    return invoke_each(it, inputs)
 
 
 # ----------------------------------------------------------------------------------------------- main
@@ -520,7 +507,7 @@ def main(argv=None):
     np.save(work / "check_x.npy", chk_x)
     np.save(work / "check_ref.npy", ref)
     checks = {}
-    lite = run_litert(model_path, chk_x, "ai_edge_litert")
+    lite = run_litert(model_path, chk_x)
     checks["ai_edge_litert"] = {"max_abs_diff": float(np.abs(lite - ref).max()),
                                 "top1_agree": float((lite.argmax(1) == ref.argmax(1)).mean())}
     serving_py = REPO / "functions" / "venv" / "bin" / "python"
