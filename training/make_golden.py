@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Write tests/fixtures/golden_input.png (a tiny generated image) and golden_output.json: training's eval transform
-of it (fruitclf.preprocess, the code train.py uses), subsampled every 16th pixel. Run with any venv that has
+of it (fruitclf.ml.preprocess, the code train.py uses), subsampled every 16th pixel. Run with any venv that has
 numpy + pillow: python training/make_golden.py"""
 import json
 import pathlib
@@ -11,7 +11,7 @@ from PIL import Image
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "functions"))
-from fruitclf import preprocess  # noqa: E402
+from fruitclf.ml import preprocess  # noqa: E402
 
 out = REPO / "tests" / "fixtures"
 out.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,10 @@ def unauthenticated(message: str = "Sign in first: send 'Authorization: Bearer <
     return ApiError(401, code, message)
 
 
+def token_expired() -> ApiError:
+    return unauthenticated("Your sign-in has expired: refresh the ID token and retry.", "token-expired")
+
+
 def forbidden(message: str, code: str = "forbidden") -> ApiError:
     return ApiError(403, code, message)
 

@@ -10,8 +10,8 @@ from support import emulators
 
 @pytest.fixture
 def app_client():
-    from fruitclf import clients
-    from fruitclf.app import create_app
+    from fruitclf.data import clients
+    from fruitclf.web.app import create_app
 
     clients.reset()
     yield create_app().test_client()

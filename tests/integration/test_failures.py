@@ -22,7 +22,7 @@ def test_firestore_down_is_a_503_and_nothing_is_stored(monkeypatch, app_client, 
 
 
 def test_document_write_failing_after_the_upload_removes_the_image(monkeypatch, app_client, user):
-    from fruitclf import store
+    from fruitclf.data import store
 
     def unavailable(*_args, **_kwargs):
         raise gexc.ServiceUnavailable("firestore is down")

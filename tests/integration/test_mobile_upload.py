@@ -35,7 +35,7 @@ def test_uploaded_photo_is_classified_by_the_trigger(user):
 
 
 def test_a_replayed_event_does_not_duplicate(user):
-    from fruitclf.upload_trigger import on_upload
+    from fruitclf.doors.upload_trigger import on_upload
 
     meta = sdk_upload(user, "twice.jpg", emulators.jpeg_bytes(color=(10, 200, 10)))
     event = SimpleNamespace(name=meta["name"], generation=meta["generation"], bucket=BUCKET)

@@ -11,7 +11,7 @@ from support.emulators import API
 
 
 def test_sixteen_concurrent_clients_get_exactly_the_limit(capsys):
-    from fruitclf import limits
+    from fruitclf.data import ratelimits
 
     key, limit, clients, attempts_each = f"user-test-{uuid.uuid4().hex[:8]}", 25, 16, 3
     now = 1_800_000_030.0  # a fixed instant in one window, so the test cannot straddle two
@@ -19,14 +19,14 @@ def test_sixteen_concurrent_clients_get_exactly_the_limit(capsys):
 
     def hammer(_):
         start.wait()
-        return [limits.take(key, limit, now=now) is None for _ in range(attempts_each)]
+        return [ratelimits.take(key, limit, now=now) is None for _ in range(attempts_each)]
 
     with ThreadPoolExecutor(clients) as pool:
         granted = sum(sum(results) for results in pool.map(hammer, range(clients)))
     with capsys.disabled():
         print(f"\nrate limit: {granted} granted of {clients * attempts_each} attempted (limit {limit})")
     assert granted == limit
-    assert limits.take(key, limit, now=now + 60) is None, "the next window starts afresh"
+    assert ratelimits.take(key, limit, now=now + 60) is None, "the next window starts afresh"
 
 
 def test_over_the_limit_the_api_answers_429_with_retry_after():

@@ -5,15 +5,12 @@ import io
 import os
 import pathlib
 import subprocess
-import sys
 import tarfile
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 FUNCTIONS = REPO / "functions"
-if str(FUNCTIONS) not in sys.path:
-    sys.path.insert(0, str(FUNCTIONS))
 
 
 def _runtime_available() -> bool:
@@ -30,7 +27,7 @@ def _runtime_available() -> bool:
 
 @pytest.fixture(scope="session")
 def classifier():
-    from fruitclf import model
+    from fruitclf.ml import model
 
     if not _runtime_available():
         pytest.skip("neither tflite-runtime nor ai-edge-litert is installed")

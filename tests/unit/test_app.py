@@ -2,7 +2,7 @@
 
 import pytest
 
-from fruitclf.app import create_app
+from fruitclf.web.app import create_app
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import datetime as dt
 
 from google.cloud.firestore import Increment
 
-from fruitclf import counters
+from fruitclf.data import counters
 
 
 def value(increment: Increment):

@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from fruitclf import images
+from fruitclf.ml import images
 from fruitclf.errors import ApiError
 
 MB = 1024 * 1024

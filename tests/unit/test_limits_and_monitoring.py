@@ -1,13 +1,14 @@
 """Pure parts of rate limiting and monitoring."""
 
-from fruitclf import limits, monitoring
+from fruitclf.data import ratelimits
+from fruitclf.service import monitoring
 
 
 def test_shard_quotas_add_up_to_the_limit():
     for limit in (1, 2, 7, 8, 9, 60, 1000):
-        quotas = limits.shard_quotas(limit)
+        quotas = ratelimits.shard_quotas(limit)
         assert sum(quotas) == limit
-        assert len(quotas) == min(limits.SHARDS, limit)
+        assert len(quotas) == min(ratelimits.SHARDS, limit)
         assert max(quotas) - min(quotas) <= 1
 
 

@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from conftest import FUNCTIONS, grocery_label, jpeg_bytes
-from fruitclf import model, preprocess
-from fruitclf.preprocess import ImageDecodeError
+from fruitclf.ml import model, preprocess
+from fruitclf.ml.preprocess import ImageDecodeError
 
 # opencv-doc sample photos and the top-1 label the shipped model gives them (only photos it gets right are listed);
 # CONFIDENT: also not abstained (orange.jpg, a studio-lit orange, comes out top-1 orange below the threshold)
@@ -34,7 +34,7 @@ def test_available_and_default():
 
 
 def test_import_is_light():
-    code = "import sys, fruitclf.model; print(any(m.startswith(('tflite_runtime', 'ai_edge_litert', 'torch')) for m in sys.modules))"
+    code = "import sys, fruitclf.ml.model; print(any(m.startswith(('tflite_runtime', 'ai_edge_litert', 'torch')) for m in sys.modules))"
     r = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS, capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "False"
 

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from conftest import jpeg_bytes
-from fruitclf import preprocess
-from fruitclf.preprocess import ImageDecodeError, load_rgb, to_input
+from fruitclf.ml import preprocess
+from fruitclf.ml.preprocess import ImageDecodeError, load_rgb, to_input
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 

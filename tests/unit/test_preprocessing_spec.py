@@ -1,4 +1,4 @@
-"""The model input is defined once, in each model card's `preprocessing` object; the server (fruitclf.preprocess)
+"""The model input is defined once, in each model card's `preprocessing` object; the server (fruitclf.ml.preprocess)
 and the browser (frontend/src/ondevice/preprocess.js) must both follow it. These tests hold all three together:
 the card against the server's constants, and the browser's code against Pillow on the same pixels."""
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fruitclf import preprocess
+from fruitclf.ml import preprocess
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CARDS = sorted((REPO / "functions" / "models").glob("*/model_card.json"))

@@ -1,0 +1,60 @@
+"""Firebase Auth accounts: ID-token verification, look-ups and the custom claims that carry org membership.
+
+The only module that calls firebase_admin.auth. SDK errors become ApiErrors here, so callers never see them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from firebase_admin import auth
+
+from .. import errors
+from .clients import admin_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Account:
+    uid: str
+    email: str | None
+    claims: dict
+
+
+def verify_id_token(token: str) -> dict:
+    """The token's claims; 401 `token-expired` or `invalid-token` when it does not verify."""
+    try:
+        return auth.verify_id_token(token, app=admin_app())
+    except auth.ExpiredIdTokenError:
+        raise errors.token_expired()
+    except (auth.InvalidIdTokenError, ValueError) as exc:
+        log.info("rejected id token: %s", exc)
+        raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token")
+
+
+def _account(user) -> Account:
+    return Account(uid=user.uid, email=user.email, claims=dict(user.custom_claims or {}))
+
+
+def by_uid(uid: str) -> Account | None:
+    try:
+        return _account(auth.get_user(uid, app=admin_app()))
+    except (auth.UserNotFoundError, ValueError):
+        return None
+
+
+def by_email(email: str) -> Account:
+    """The account with `email`; 400 for something that is not an email, 404 `user-not-found` for no account."""
+    try:
+        return _account(auth.get_user_by_email(email, app=admin_app()))
+    except ValueError:
+        raise errors.bad_request(f"{email[:100]!r} is not an email address.", "invalid-member")
+    except auth.UserNotFoundError:
+        raise errors.not_found(f"No user has the email {email!r}; they must sign up first.", "user-not-found")
+
+
+def set_claims(uid: str, claims: dict) -> None:
+    """Replace the account's custom claims (they reach the app with its next ID token)."""
+    auth.set_custom_user_claims(uid, claims, app=admin_app())

@@ -1,0 +1,92 @@
+"""Lazily built Firebase clients, one set per instance.
+
+On the emulators there is no Google login, so the admin SDK gets anonymous credentials; the client
+libraries find the emulators through FIRESTORE_EMULATOR_HOST / STORAGE_EMULATOR_HOST /
+FIREBASE_AUTH_EMULATOR_HOST, which the Emulator Suite sets.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import firebase_admin
+from firebase_admin import credentials
+
+from ..config import settings
+
+
+class _AnonymousCredential(credentials.Base):
+    def get_credential(self):
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
+
+
+@functools.cache
+def admin_app() -> firebase_admin.App:
+    cfg = settings()
+    options = {"projectId": cfg.project_id, "storageBucket": cfg.bucket_name}
+    credential = _AnonymousCredential() if cfg.emulated else credentials.ApplicationDefault()
+    return firebase_admin.initialize_app(credential, options, name="fruitclf")
+
+
+@functools.cache
+def firestore_client():
+    from firebase_admin import firestore
+
+    client = firestore.client(admin_app())
+    _bound_firestore_retries(client, settings().firestore_deadline_s)
+    return client
+
+
+def _bound_firestore_retries(client, deadline_s: float) -> None:
+    """Cap every Firestore RPC's default retry and timeout (the library's default retries for 60 s).
+
+    Without this, a Firestore outage holds each request for a minute before it fails; with it the caller
+    gets a 503 within `deadline_s`. Calls that pass their own retry/timeout are unaffected.
+    """
+    from google.api_core import exceptions as gexc
+    from google.api_core import gapic_v1
+    from google.api_core.retry import Retry, if_exception_type
+
+    retry = Retry(
+        initial=0.1,
+        maximum=1.0,
+        multiplier=1.5,
+        deadline=deadline_s,
+        predicate=if_exception_type(gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError, gexc.ResourceExhausted),
+    )
+    transport = client._firestore_api._transport
+    for method in list(transport._wrapped_methods):
+        transport._wrapped_methods[method] = gapic_v1.method.wrap_method(method, default_retry=retry, default_timeout=deadline_s)
+
+
+@functools.cache
+def bucket():
+    from firebase_admin import storage
+
+    return storage.bucket(app=admin_app())
+
+
+def reset() -> None:
+    """Forget cached clients (tests point the app at other emulators between cases)."""
+    for cached in (firestore_client, bucket):
+        cached.cache_clear()
+    if admin_app.cache_info().currsize:
+        firebase_admin.delete_app(admin_app())
+        admin_app.cache_clear()
+
+
+def run_transaction(func, *args, max_attempts: int = 5):
+    """Run a @firestore.transactional function in a new transaction.
+
+    When Firestore is unreachable the library's cleanup raises "no transaction ID, so it cannot be rolled
+    back" (a ValueError) over the real error; this re-raises the real one so callers see the outage.
+    """
+    transaction = firestore_client().transaction(max_attempts=max_attempts)
+    try:
+        return func(transaction, *args)
+    except ValueError as exc:
+        if transaction.id is None and exc.__context__ is not None:
+            raise exc.__context__ from None
+        raise

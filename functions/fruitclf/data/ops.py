@@ -1,0 +1,79 @@
+"""Operations figures in Firestore: per-day counters in a few shards, ops/<scope>/days/<YYYY-MM-DD>-<shard>.
+
+Samples are summed in memory and written every FLUSH_S seconds by a background thread, so serving a request
+never waits on a monitoring write (and a busy instance writes a few documents, not one per request). An
+instance that is shut down loses at most its last FLUSH_S seconds of samples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from collections import Counter
+
+from google.cloud.firestore import Increment
+
+from .clients import firestore_client
+
+log = logging.getLogger(__name__)
+
+SHARDS = 4
+FLUSH_S = 5.0
+
+
+def _today() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+class _Recorder:
+    def __init__(self):
+        self._pending: dict[tuple[str, str], Counter] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, scopes: list[str], counts: dict[str, int]) -> None:
+        """Add `counts` to today's figures of each scope; a name "head.key" adds to the map `head`."""
+        with self._lock:
+            for scope in scopes:
+                self._pending.setdefault((scope, _today()), Counter()).update(counts)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="monitoring-flush", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(FLUSH_S)
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        try:
+            client = firestore_client()
+            batch = client.batch()
+            for (scope, day), counts in pending.items():
+                fields: dict = {"day": day}
+                for name, n in counts.items():
+                    head, _, bucket = name.partition(".")
+                    if bucket:
+                        fields.setdefault(head, {})[bucket] = Increment(n)
+                    else:
+                        fields[name] = Increment(n)
+                batch.set(client.document("ops", scope, "days", f"{day}-{random.randrange(SHARDS)}"), fields, merge=True)
+            batch.commit()
+        except Exception:  # noqa: BLE001 - monitoring must never fail serving; a lost sample is acceptable
+            log.warning("could not record monitoring samples", exc_info=True)
+
+
+_recorder = _Recorder()
+add = _recorder.add
+
+
+def shards_since(scope: str, since: str) -> list[dict]:
+    """Every shard document of `scope` from the day `since` (YYYY-MM-DD) on."""
+    return [s.to_dict() for s in firestore_client().collection("ops", scope, "days").where("day", ">=", since).stream()]

@@ -1,0 +1,62 @@
+"""Fixed one-minute rate-limit windows shared by every function instance (Firestore).
+
+Each key (user or org) has a window whose quota is split over up to SHARDS documents,
+ratelimits/<key>:<window>:<shard>. A request increments one shard picked at random and reads the new count
+back from the same write (the increment's transform result), so there is no transaction to contend on: the
+first `quota` increments of a shard are granted, later ones overshoot and are refused, and the request moves on
+to the next shard. Exactly `limit` requests pass in each window, since the shards' quotas add up to it. Old
+windows expire through a TTL policy on `expiresAt` (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+
+from google.cloud.firestore import Increment
+
+from .clients import firestore_client
+
+WINDOW_S = 60
+SHARDS = 8
+
+# Shards this instance has seen spent, per (key, window): a refused client that keeps retrying costs one write
+# per retry instead of one per shard.
+_spent: dict[tuple[str, int], set[int]] = {}
+_spent_lock = threading.Lock()
+
+
+def shard_quotas(limit: int) -> list[int]:
+    """Split `limit` over at most SHARDS shards; the quotas sum to `limit` exactly."""
+    n = max(1, min(SHARDS, limit))
+    base, extra = divmod(limit, n)
+    return [base + (1 if i < extra else 0) for i in range(n)]
+
+
+def take(key: str, limit: int, now: float | None = None) -> float | None:
+    """Take one unit of `key`'s quota; None if granted, else the seconds until the window resets."""
+    now = time.time() if now is None else now
+    window = int(now // WINDOW_S)
+    retry_after = (window + 1) * WINDOW_S - now
+    if limit <= 0:
+        return retry_after
+    quotas = shard_quotas(limit)
+    with _spent_lock:
+        for stale in [k for k in _spent if k[1] < window]:
+            del _spent[stale]
+        spent = _spent.setdefault((key, window), set())
+    expires = dt.datetime.fromtimestamp((window + 2) * WINDOW_S, dt.timezone.utc)
+    start = random.randrange(len(quotas))
+    for step in range(len(quotas)):
+        shard = (start + step) % len(quotas)
+        if shard in spent:
+            continue
+        ref = firestore_client().document("ratelimits", f"{key}:{window}:{shard}")
+        result = ref.set({"count": Increment(1), "expiresAt": expires}, merge=True)
+        if result.transform_results[0].integer_value <= quotas[shard]:
+            return None
+        with _spent_lock:
+            spent.add(shard)
+    return retry_after

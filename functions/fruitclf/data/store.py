@@ -1,0 +1,183 @@
+"""Firestore data access: the one place that knows collection paths and document shapes.
+
+users/<uid>/classifications/<id>   one result (written only by the server)
+users/<uid>/counters/summary       the user's aggregates, maintained in the same commit as each write
+users/<uid>/uploadErrors/<id>      why a mobile upload could not be classified
+orgs/<orgId>/counters/shard-<n>     the organisation's aggregates
+(org documents live in orgs.py, rate-limit windows in ratelimits.py, ops figures in ops.py)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+import re
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+
+from .. import errors
+from . import counters
+from .clients import firestore_client, run_transaction
+from .clock import utcnow
+
+ORG_COUNTER_SHARDS = 8
+_DOC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def classifications(uid: str):
+    return firestore_client().collection("users", uid, "classifications")
+
+
+def user_summary(uid: str):
+    return firestore_client().document("users", uid, "counters", "summary")
+
+
+def org_shards(org_id: str):
+    return firestore_client().collection("orgs", org_id, "counters")
+
+
+def _random_org_shard(org_id: str):
+    # Spread an organisation's writes over shards so one hot document is not the bottleneck.
+    return org_shards(org_id).document(f"shard-{random.randrange(ORG_COUNTER_SHARDS)}")
+
+
+def new_id() -> str:
+    return classifications("_").document().id
+
+
+def _add_to_aggregates(writer, uid: str, org_id: str | None, delta: dict) -> None:
+    """Add `delta` to the user's (and their org's) aggregates in the same batch or transaction as the change."""
+    writer.set(user_summary(uid), delta, merge=True)
+    if org_id:
+        writer.set(_random_org_shard(org_id), delta, merge=True)
+
+
+def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
+    """Write the result and its aggregates atomically. False when the id already exists (a replay)."""
+    batch = firestore_client().batch()
+    batch.create(classifications(uid).document(doc_id), doc)
+    _add_to_aggregates(batch, uid, doc.get("org"), counters.for_classification(doc, sign=+1))
+    try:
+        batch.commit()
+    except gexc.AlreadyExists:
+        return False
+    return True
+
+
+def _not_found(doc_id: str) -> errors.ApiError:
+    return errors.not_found(f"No classification {doc_id[:80]!r} in your history.")
+
+
+def _existing_ref(uid: str, doc_id: str):
+    # Ids come from URLs: anything that is not an id we issue is simply not found (no odd paths reach Firestore).
+    if not _DOC_ID.fullmatch(doc_id):
+        raise _not_found(doc_id)
+    return classifications(uid).document(doc_id)
+
+
+def get_classification(uid: str, doc_id: str) -> dict:
+    snapshot = _existing_ref(uid, doc_id).get()
+    if not snapshot.exists:
+        raise _not_found(doc_id)
+    return {"id": snapshot.id, **snapshot.to_dict()}
+
+
+def _change(uid: str, doc_id: str, apply) -> dict:
+    """Read a classification in a transaction; `apply(transaction, ref, doc)` writes the change and returns
+    (aggregate delta, the document as it now is), and the delta lands in the same transaction."""
+    ref = _existing_ref(uid, doc_id)
+
+    @firestore.transactional
+    def run(transaction):
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise _not_found(doc_id)
+        doc = snapshot.to_dict()
+        delta, result = apply(transaction, ref, doc)
+        _add_to_aggregates(transaction, uid, doc.get("org"), delta)
+        return {"id": doc_id, **result}
+
+    return run_transaction(run)
+
+
+def delete_classification(uid: str, doc_id: str) -> dict:
+    """Delete the document and take it out of the aggregates; returns what was deleted."""
+
+    def apply(transaction, ref, doc):
+        transaction.delete(ref)
+        return counters.for_classification(doc, sign=-1), doc
+
+    return _change(uid, doc_id, apply)
+
+
+def set_feedback(uid: str, doc_id: str, feedback: dict) -> dict:
+    def apply(transaction, ref, doc):
+        transaction.update(ref, {"feedback": feedback, "hasFeedback": True})
+        return counters.for_feedback(doc.get("feedback"), feedback), {**doc, "feedback": feedback}
+
+    return _change(uid, doc_id, apply)
+
+
+def set_second_opinion(uid: str, doc_id: str, opinion: dict) -> None:
+    classifications(uid).document(doc_id).update({"secondOpinion": opinion})
+
+
+def encode_cursor(doc_id: str) -> str:
+    return base64.urlsafe_b64encode(doc_id.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        doc_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        doc_id = ""
+    if not _DOC_ID.fullmatch(doc_id):
+        raise errors.bad_request("The cursor is not one this API gave out.", "invalid-cursor")
+    return doc_id
+
+
+def list_classifications(uid: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    query = classifications(uid).order_by("createdAt", direction=firestore.Query.DESCENDING)
+    if cursor:
+        doc_id = _decode_cursor(cursor)
+        after = classifications(uid).document(doc_id).get()
+        if not after.exists:
+            raise errors.bad_request("The cursor points at an item that no longer exists; start again without it.", "invalid-cursor")
+        query = query.start_after(after)
+    # One extra item tells whether there is a next page without a second query.
+    snapshots = list(query.limit(limit + 1).stream())
+    items = [{"id": s.id, **s.to_dict()} for s in snapshots[:limit]]
+    next_cursor = encode_cursor(items[-1]["id"]) if len(snapshots) > limit else None
+    return items, next_cursor
+
+
+def feedback_examples(uid: str | None = None, org_id: str | None = None, limit: int = 10_000) -> list[dict]:
+    """Classifications with feedback, newest first: one user's, or (collection group) a whole org's.
+    Both queries have composite indexes in firestore.indexes.json."""
+    if org_id:
+        query = firestore_client().collection_group("classifications").where("org", "==", org_id)
+    else:
+        query = classifications(uid)
+    query = query.where("hasFeedback", "==", True).order_by("createdAt", direction=firestore.Query.DESCENDING)
+    return [{"id": s.id, "uid": s.reference.parent.parent.id, **s.to_dict()} for s in query.limit(limit).stream()]
+
+
+def record_upload_error(uid: str, doc_id: str, upload_path: str, error: errors.ApiError) -> None:
+    firestore_client().document("users", uid, "uploadErrors", doc_id).set(
+        {"uploadPath": upload_path, "error": error.to_dict()["error"], "createdAt": utcnow()}
+    )
+
+
+def exists(uid: str, doc_id: str) -> bool:
+    return classifications(uid).document(doc_id).get().exists
+
+
+def read_summary(uid: str) -> dict:
+    snapshot = user_summary(uid).get()
+    return snapshot.to_dict() if snapshot.exists else {}
+
+
+def read_org_summary(org_id: str) -> dict:
+    return counters.merge(s.to_dict() for s in org_shards(org_id).stream())

@@ -1,0 +1,32 @@
+"""Translate Cloud Functions events into calls on the Flask app (HTTP) and the Storage trigger."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+
+@functools.cache
+def _app():
+    from ..web.app import create_app
+
+    return create_app()
+
+
+def handle_http(req):
+    """Dispatch one HTTP request. Called directly (not via Hosting) the path lacks the /api prefix."""
+    environ = req.environ
+    path = environ.get("PATH_INFO", "")
+    if path != "/api" and not path.startswith("/api/"):
+        environ["PATH_INFO"] = "/api" + path
+    app = _app()
+    with app.request_context(environ):
+        return app.full_dispatch_request()
+
+
+def handle_storage_upload(event) -> None:
+    from .upload_trigger import on_upload
+
+    on_upload(event.data)

@@ -1,0 +1,157 @@
+"""TFLite fruit classifier runtime (no torch at serving time).
+
+Models live in ``functions/models/<model-id>/`` (model.tflite, labels.txt, model_card.json); the folder can be
+overridden with the env var FRUITCLF_MODELS_DIR. ``functions/models/DEFAULT`` names the default model id.
+Nothing heavy happens at import: the interpreter is created on the first ``classify``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import preprocess
+
+__all__ = ["Prediction", "Classifier", "get_classifier", "available_models", "models_dir", "default_model_id"]
+
+DEFAULT_THREADS = 2  # best single-request latency on an idle 2-core machine; see docs/model.md
+
+
+def models_dir() -> pathlib.Path:
+    env = os.environ.get("FRUITCLF_MODELS_DIR")
+    return pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2] / "models"
+
+
+def available_models() -> list[str]:
+    d = models_dir()
+    if not d.is_dir():
+        return []
+    return sorted(p.name for p in d.iterdir() if (p / "model.tflite").is_file() and (p / "labels.txt").is_file())
+
+
+def default_model_id() -> str:
+    f = models_dir() / "DEFAULT"
+    if f.is_file():
+        mid = f.read_text().strip()
+        if mid:
+            return mid
+    models = available_models()
+    if not models:
+        raise KeyError(f"no models in {models_dir()}")
+    return models[-1]
+
+
+def _interpreter_class():
+    try:
+        from tflite_runtime.interpreter import Interpreter  # type: ignore
+    except ImportError:
+        from ai_edge_litert.interpreter import Interpreter  # type: ignore
+    return Interpreter
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float
+    topk: list[tuple[str, float]]
+    abstained: bool
+    model_id: str
+    timings_ms: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "confidence": self.confidence,
+                "topk": [{"label": l, "confidence": c} for l, c in self.topk],
+                "abstained": self.abstained, "model_id": self.model_id, "timings_ms": dict(self.timings_ms)}
+
+
+class Classifier:
+    """One per model id. Thread-safe: a lock serialises access to the (not thread-safe) TFLite interpreter."""
+
+    def __init__(self, model_id: str, path: pathlib.Path | None = None, num_threads: int | None = None):
+        self.model_id = model_id
+        self.path = pathlib.Path(path) if path else models_dir() / model_id
+        if not (self.path / "model.tflite").is_file():
+            raise KeyError(f"unknown model id {model_id!r} (no {self.path / 'model.tflite'})")
+        self.labels: list[str] = [l.strip() for l in (self.path / "labels.txt").read_text().splitlines() if l.strip()]
+        card_path = self.path / "model_card.json"
+        self.card: dict = json.loads(card_path.read_text()) if card_path.is_file() else {}
+        self.input_size: int = int(self.card.get("input", {}).get("shape", [1, preprocess.INPUT_SIZE])[1])
+        self.abstain_threshold: float = float(self.card.get("abstain_threshold", 0.5))
+        if num_threads is None:
+            num_threads = int(os.environ.get("FRUITCLF_THREADS", DEFAULT_THREADS))
+        self.num_threads = max(1, num_threads)
+        self._lock = threading.Lock()
+        self._interp = None
+        self._in = self._out = None
+        self.load_ms: float | None = None
+
+    # -- loading
+    def _ensure_loaded(self):
+        if self._interp is None:
+            with self._lock:
+                if self._interp is None:
+                    t0 = time.perf_counter()
+                    interp = _interpreter_class()(model_path=str(self.path / "model.tflite"), num_threads=self.num_threads)
+                    interp.allocate_tensors()
+                    inp = interp.get_input_details()[0]
+                    out = interp.get_output_details()[0]
+                    if tuple(inp["shape"]) != (1, self.input_size, self.input_size, 3):
+                        raise RuntimeError(f"{self.model_id}: unexpected input shape {inp['shape']}")
+                    if int(out["shape"][-1]) != len(self.labels):
+                        raise RuntimeError(f"{self.model_id}: {out['shape'][-1]} outputs but {len(self.labels)} labels")
+                    self._in, self._out = inp["index"], out["index"]
+                    self._interp = interp
+                    self.load_ms = (time.perf_counter() - t0) * 1000
+
+    def load(self) -> "Classifier":
+        self._ensure_loaded()
+        return self
+
+    # -- inference
+    def predict_array(self, x):
+        """Run the model on a preprocessed (1, S, S, 3) float32 array; returns the probability vector."""
+        self._ensure_loaded()
+        with self._lock:
+            self._interp.set_tensor(self._in, x)
+            self._interp.invoke()
+            return self._interp.get_tensor(self._out)[0].copy()
+
+    def classify(self, image, k: int = 3) -> Prediction:
+        """Classify a PIL image, or raw image bytes (decoded with EXIF orientation; ImageDecodeError if bad)."""
+        t0 = time.perf_counter()
+        if isinstance(image, (bytes, bytearray, memoryview, str, pathlib.Path)):
+            image = preprocess.load_rgb(image)
+        x = preprocess.to_input(image, self.input_size)
+        t1 = time.perf_counter()
+        probs = self.predict_array(x)
+        t2 = time.perf_counter()
+        return self._prediction(probs, k, {"preprocess": (t1 - t0) * 1000, "infer": (t2 - t1) * 1000})
+
+    def _prediction(self, probs, k: int, timings: dict) -> Prediction:
+        k = max(1, min(int(k), len(self.labels)))
+        order = sorted(range(len(probs)), key=lambda i: -float(probs[i]))
+        topk = [(self.labels[i], float(probs[i])) for i in order[:k]]
+        label, conf = self.labels[order[0]], float(probs[order[0]])
+        abstained = label == "not_fruit" or conf < self.abstain_threshold
+        return Prediction(label=label, confidence=conf, topk=topk, abstained=abstained, model_id=self.model_id,
+                          timings_ms={k_: round(v, 3) for k_, v in timings.items()})
+
+
+_cache: dict[str, Classifier] = {}
+_cache_lock = threading.Lock()
+
+
+def get_classifier(model_id: str | None = None) -> Classifier:
+    """The process-wide classifier for model_id (None: the default model). Unknown id -> KeyError."""
+    if model_id is None:
+        model_id = default_model_id()
+    if not isinstance(model_id, str) or not model_id or "/" in model_id or "\\" in model_id or model_id.startswith("."):
+        raise KeyError(f"invalid model id {model_id!r}")
+    with _cache_lock:
+        clf = _cache.get(model_id)
+        if clf is None:
+            clf = _cache[model_id] = Classifier(model_id)
+        return clf

@@ -1,0 +1,169 @@
+"""The classify service: one path for every door (HTTP upload, HTTP storagePath, the Storage trigger).
+
+admit the caller (org features, rate limits) -> validate + normalise -> store the image while classifying ->
+write the document (with its aggregates). Every attempt is recorded in the ops figures. If anything fails
+after the upload started, the image is removed again: nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from .. import errors
+from ..config import settings
+from ..data import blobs, store
+from ..data.clock import utcnow
+from ..ml import images
+from ..ml.model import get_classifier
+from . import limits, monitoring, opinion, orgs
+from .identity import Caller
+from .orgs import OrgConfig
+
+log = logging.getLogger(__name__)
+
+# Storage uploads overlap with classification (one per concurrent request; the function serves up to 8).
+_uploads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload")
+
+
+@contextlib.contextmanager
+def _admitted(caller: Caller, second_opinion: bool = False) -> Iterator[OrgConfig]:
+    """The caller's org once they may classify now (feature on, under the limits); the attempt's outcome and
+    latency go to the ops figures (a 429 is counted as a rate-limit hit instead)."""
+    started = time.perf_counter()
+    org_id, status = caller.org, 201
+    try:
+        org = orgs.config_for(caller)
+        org.require("classification")
+        if second_opinion:
+            org.require("second_opinion")
+        limits.enforce(caller, org)
+        yield org
+    except errors.ApiError as exc:
+        status = exc.status
+        raise
+    except BaseException:
+        status = 500
+        raise
+    finally:
+        if status != 429:
+            monitoring.record_classify(org_id, status, (time.perf_counter() - started) * 1000)
+
+
+def classify_image(caller: Caller, read_image: Callable[[], bytes], source: str, second_opinion: bool = False) -> dict:
+    """Classify an image sent with the request. `read_image` is called only once the caller is admitted, so a
+    refused caller costs no upload parsing. `second_opinion` asks the vision model even when the classifier
+    is sure (the org must have the feature)."""
+    with _admitted(caller, second_opinion) as org:
+        return _classify_bytes(caller.uid, read_image(), org, source, second_opinion=second_opinion)
+
+
+def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
+    """Classify an image the caller put at uploads/<uid>/<name>, then delete the upload (the normalised copy
+    is kept under users/<uid>/images/). Returns the document, the existing one if it was already classified."""
+    with _admitted(caller) as org:
+        return _classify_upload(caller.uid, path, org, source)
+
+
+def _classify_bytes(
+    uid: str,
+    data: bytes,
+    org: OrgConfig,
+    source: str,
+    doc_id: str | None = None,
+    extra: dict | None = None,
+    second_opinion: bool = False,
+) -> dict:
+    """Classify one image for `uid`; returns the stored document (the existing one when another door wrote
+    `doc_id` first)."""
+    cfg = settings()
+    started = time.perf_counter()
+    image = images.normalise(data, cfg.max_upload_size, cfg.max_image_pixels)
+    decoded = time.perf_counter()
+    doc_id = doc_id or store.new_id()
+    path = blobs.image_path(uid, doc_id)
+    # The image upload is I/O: it runs while this thread classifies. The document is written only once the
+    # image is stored, and the image is removed again if anything after the upload fails.
+    upload = _uploads.submit(blobs.put_jpeg, path, image.jpeg)
+    try:
+        classifier = get_classifier(org.model_id)
+        # From the upload itself, not the stored copy: the model then sees exactly training's eval transform
+        # (and its fast JPEG draft decode), so the model card's figures hold for the API too.
+        prediction = classifier.classify(data)
+        classified = time.perf_counter()
+        doc = {
+            "label": prediction.label,
+            "confidence": round(prediction.confidence, 6),
+            "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
+            "abstained": prediction.abstained,
+            "modelVersion": prediction.model_id,
+            "imagePath": path,
+            "source": source,
+            "org": org.org_id,
+            "feedback": None,
+            "secondOpinion": None,
+            "createdAt": utcnow(),
+            **(extra or {}),
+        }
+        # Asked for (the feature was checked on admission), or automatically where it can work and the model
+        # is unsure.
+        if second_opinion or ("second_opinion" in org.features and opinion.available() and opinion.unsure(doc)):
+            doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
+        upload.result()
+        doc["timings"] = {
+            "decode": round((decoded - started) * 1000, 2),
+            "infer": round((classified - decoded) * 1000, 2),
+            "total": round((time.perf_counter() - started) * 1000, 2),
+        }
+        created = store.create_classification(uid, doc_id, doc)
+    except BaseException:
+        wait([upload])  # a delete racing a still-running upload would leave the image behind
+        blobs.delete_quietly(path)
+        raise
+    if not created:  # lost a race with the other entry point for the same upload
+        return store.get_classification(uid, doc_id)
+    log.info(json.dumps({"event": "classified", "uid": uid, "id": doc_id, "label": doc["label"], "ms": doc["timings"]["total"], "source": source}))
+    return {"id": doc_id, **doc}
+
+
+def upload_doc_id(path: str, generation: int | str | None) -> str:
+    """The classification id of an uploaded object: the same object always maps to the same document, so a
+    replayed trigger event, or the trigger racing a client's POST for the same object, classifies it once."""
+    return "u" + hashlib.sha256(f"{path}#{generation}".encode()).hexdigest()[:27]
+
+
+def _classify_upload(uid: str, path: str, org: OrgConfig, source: str) -> dict:
+    blob = blobs.stat(path)
+    if blob is None:
+        raise errors.not_found(f"Nothing is stored at {path}.", "upload-not-found")
+    doc_id = upload_doc_id(path, blob.generation)
+    if store.exists(uid, doc_id):
+        return store.get_classification(uid, doc_id)
+    images.check_size(blob.size or 0, settings().max_upload_size)
+    doc = _classify_bytes(uid, blobs.get(path), org, source=source, doc_id=doc_id, extra={"uploadPath": path})
+    blobs.delete_quietly(path)
+    return doc
+
+
+def record_upload_error(uid: str, path: str, generation: int | str | None, error: errors.ApiError) -> None:
+    """Why an upload could not be classified, for the app to show (users/<uid>/uploadErrors/<id>); the upload
+    itself is removed."""
+    store.record_upload_error(uid, upload_doc_id(path, generation), path, error)
+    blobs.delete_quietly(path)
+
+
+def second_opinion_for(caller: Caller, doc_id: str) -> dict:
+    """Ask the vision model about an already classified image and store its answer beside the model's."""
+    org = orgs.config_for(caller)
+    limits.enforce(caller, org)
+    org.require("second_opinion")
+    doc = store.get_classification(caller.uid, doc_id)
+    labels = get_classifier(doc.get("modelVersion")).labels
+    answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"])
+    store.set_second_opinion(caller.uid, doc_id, answer)
+    return {**doc, "secondOpinion": answer}

@@ -1,0 +1,53 @@
+"""A user's history: list, read and delete classifications, their stored images, and feedback on them."""
+
+from __future__ import annotations
+
+from .. import errors
+from ..data import blobs, store
+from ..data.clock import utcnow
+from ..ml.model import get_classifier
+
+MAX_PAGE = 100
+
+
+def page(uid: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """Newest first, `limit` (1..MAX_PAGE) at a time; the cursor of the next page or None at the end."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise errors.bad_request(f"limit must be a whole number from 1 to {MAX_PAGE}.", "invalid-limit")
+    return store.list_classifications(uid, limit, cursor)
+
+
+def get(uid: str, doc_id: str) -> dict:
+    return store.get_classification(uid, doc_id)
+
+
+def delete(uid: str, doc_id: str) -> None:
+    """Remove the classification, its aggregates' share and its stored image."""
+    doc = store.delete_classification(uid, doc_id)
+    blobs.delete_quietly(doc["imagePath"])
+
+
+def image(uid: str, doc_id: str) -> bytes:
+    """The stored (normalised, metadata-free) JPEG of one classification."""
+    return blobs.get(store.get_classification(uid, doc_id)["imagePath"])
+
+
+def give_feedback(uid: str, doc_id: str, correct: bool, label: str | None) -> dict:
+    """Confirm the model's answer (`correct`) or name the right label (one of that model's labels)."""
+    doc = store.get_classification(uid, doc_id)
+    if correct:
+        entry = {"correct": True, "label": doc["label"]}
+    elif label is not None:
+        if label not in get_classifier(doc.get("modelVersion") or None).labels:
+            raise errors.bad_request(f"Unknown label {label!r}: use one of the model's labels (GET /api/model).", "unknown-label")
+        model_answer = "not_fruit" if doc["abstained"] else doc["label"]
+        entry = {"correct": label == model_answer, "label": label}
+    else:
+        raise errors.bad_request('Send JSON {"correct": true} or {"label": "<a model label>"}.', "invalid-feedback")
+    entry["at"] = utcnow()
+    return store.set_feedback(uid, doc_id, entry)
+
+
+def feedback_examples(uid: str | None = None, org_id: str | None = None) -> list[dict]:
+    """Classifications with feedback, newest first: one user's, or a whole org's (for retraining)."""
+    return store.feedback_examples(uid=uid, org_id=org_id)

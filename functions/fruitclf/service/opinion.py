@@ -1,0 +1,89 @@
+"""An optional second opinion from a vision model (GPT-4 class, through the `openai` package).
+
+Asked when the org has the feature, a key is configured, and the caller asks (?second_opinion=1) or the model
+abstains or is unsure. Whatever goes wrong (no key, timeout, refusal, an answer outside the label set), the
+result is an opinion with a `note` and no label: the model's answer always stands, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+
+from ..config import settings
+
+log = logging.getLogger(__name__)
+
+PROMPT = (
+    "You are checking a fruit classifier. Look at the photo and name the fruit. Answer with only a JSON object "
+    '{{"label": <one of the allowed labels>, "confidence": <0..1>}}. Allowed labels: {labels}. Use "not_fruit" '
+    "when the photo does not show one of these fruits. The classifier's top guesses were: {guesses}."
+)
+
+
+def api_key() -> str:
+    return os.environ.get("OPENAI_API_KEY", "").strip()
+
+
+def available() -> bool:
+    return bool(api_key())
+
+
+def unsure(doc: dict) -> bool:
+    """Whether the model's answer is worth a second opinion without being asked for one."""
+    return doc["abstained"] or doc["confidence"] < settings().second_opinion_below
+
+
+def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
+    """Ask the vision model; always returns {"label", "confidence", "model", "note"} (label None on failure)."""
+    cfg = settings()
+    result = {"label": None, "confidence": None, "model": cfg.openai_model, "note": None}
+    if not available():
+        return {**result, "note": "No second opinion: the OpenAI key is not configured."}
+    try:
+        import openai
+
+        client = openai.OpenAI(api_key=api_key(), base_url=cfg.openai_base_url or None, timeout=cfg.openai_timeout_s, max_retries=0)
+        guesses = ", ".join(f"{t['label']} ({t['p']:.0%})" for t in topk)
+        image_url = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
+        completion = client.chat.completions.create(
+            model=cfg.openai_model,
+            max_tokens=60,
+            temperature=0,
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": PROMPT.format(labels=", ".join(labels), guesses=guesses)},
+                        {"type": "image_url", "image_url": {"url": image_url, "detail": "low"}},
+                    ],
+                }
+            ],
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure of the optional service degrades to a note
+        kind = "timed out" if "timeout" in type(exc).__name__.lower() else "failed"
+        log.warning(json.dumps({"event": "second-opinion-failed", "error": repr(exc)[:300]}))
+        return {**result, "note": f"No second opinion: the vision model {kind}."}
+    return _parse(completion, labels, result)
+
+
+def _parse(completion, labels: list[str], result: dict) -> dict:
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return {**result, "note": "No second opinion: the vision model's reply was malformed."}
+    if getattr(message, "refusal", None):
+        return {**result, "note": "No second opinion: the vision model declined to answer."}
+    text = (message.content or "").strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+    try:
+        answer = json.loads(text)
+        label = answer["label"]
+    except (ValueError, KeyError, TypeError):
+        return {**result, "note": "No second opinion: the vision model's reply was malformed."}
+    if label not in labels:
+        return {**result, "note": f"No second opinion: the vision model answered {str(label)[:40]!r}, which is not one of our labels."}
+    confidence = answer.get("confidence")
+    confidence = float(confidence) if isinstance(confidence, (int, float)) and 0 <= confidence <= 1 else None
+    return {**result, "label": label, "confidence": confidence}

@@ -1,0 +1,96 @@
+"""The Flask application behind the `api` function: blueprints, error envelope, headers, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .. import errors
+from . import cors
+
+log = logging.getLogger("fruitclf.api")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(JSON_SORT_KEYS=False)
+    if test_config:
+        app.config.update(test_config)
+
+    from .routes import classify, export, health, history, model, orgs, stats
+
+    for module in (health, model, classify, history, stats, orgs, export):
+        app.register_blueprint(module.bp, url_prefix="/api")
+
+    _register_error_handlers(app)
+    app.before_request(_start_timer)
+    app.before_request(cors.preflight)
+    app.after_request(_finish)
+    return app
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(errors.ApiError)
+    def api_error(exc: errors.ApiError):
+        response = jsonify(exc.to_dict())
+        response.status_code = exc.status
+        response.headers.update(exc.headers)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        slug = (exc.name or "error").lower().replace(" ", "-")
+        message = {
+            404: "No such endpoint: see the API reference in docs/api.md.",
+            405: f"{request.method} is not allowed on {request.path}.",
+            413: "The request body is too large.",
+        }.get(exc.code or 500, exc.description or "The request could not be handled.")
+        response = jsonify(errors.ApiError(exc.code or 500, slug, message).to_dict())
+        response.status_code = exc.code or 500
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        from google.api_core import exceptions as gexc
+
+        if isinstance(exc, (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError)):
+            log.error("backing service unavailable: %r", exc)
+            response = jsonify(errors.unavailable().to_dict())
+            response.status_code = 503
+            response.headers["Retry-After"] = "5"
+            return response
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        response = jsonify(errors.ApiError(500, "internal", "Something went wrong on our side; it has been logged.").to_dict())
+        response.status_code = 500
+        return response
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    cors.decorate(response)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    caller = g.get("caller")
+    log.info(
+        json.dumps(
+            {
+                "event": "request",
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round(elapsed_ms, 1),
+                "uid": caller.uid if caller else None,
+            }
+        )
+    )
+    return response

@@ -1,0 +1,49 @@
+"""The caller's history: list, read, delete, the stored image, and feedback."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from ... import errors
+from ...service import history
+from ..auth import current_caller
+from ..present import classification
+
+bp = Blueprint("history", __name__)
+
+
+@bp.get("/classifications")
+def list_classifications():
+    raw_limit = request.args.get("limit", "20")
+    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() else 0  # 0: refused by the service
+    items, next_cursor = history.page(current_caller().uid, limit, request.args.get("cursor") or None)
+    return {"items": [classification(doc) for doc in items], "nextCursor": next_cursor}
+
+
+@bp.get("/classifications/<doc_id>")
+def get_classification(doc_id: str):
+    return classification(history.get(current_caller().uid, doc_id))
+
+
+@bp.delete("/classifications/<doc_id>")
+def delete_classification(doc_id: str):
+    history.delete(current_caller().uid, doc_id)
+    return Response(status=204)
+
+
+@bp.get("/classifications/<doc_id>/image")
+def image(doc_id: str):
+    response = Response(history.image(current_caller().uid, doc_id), mimetype="image/jpeg")
+    # Private to this user: browsers may keep it, shared caches may not.
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/classifications/<doc_id>/feedback")
+def feedback(doc_id: str):
+    caller = current_caller()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise errors.bad_request('Send JSON {"correct": true} or {"label": "<a model label>"}.', "invalid-json")
+    label = body.get("label") if isinstance(body.get("label"), str) else None
+    return classification(history.give_feedback(caller.uid, doc_id, correct=body.get("correct") is True, label=label))
