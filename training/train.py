@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO / "functions"))
 
 import augment  # noqa: E402
 import datasets  # noqa: E402
-from fruitclf import preprocess  # noqa: E402  (the serving eval transform, used here verbatim)
+from fruitclf.ml import preprocess  # noqa: E402  (the serving eval transform, used here verbatim)
 from train_check import invoke_each  # noqa: E402
 
 SEED = 20261128
