@@ -6,24 +6,29 @@ folder outside the repository.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import pathlib
 import tarfile
 from dataclasses import dataclass
 
-SETS = ["fruits360-subset", "realworld-grocerystore", "nonfruit-negatives", "realworld-extra", "realworld-extra2"]
+SETS = ["fruits360-subset", "realworld-grocerystore", "nonfruit-negatives", "realworld-extra", "realworld-extra2",
+        "realworld-extra3"]
+# The web-photo sets ship only train and test: a fixed share of each train split (chosen by a hash of the file name,
+# so every run and every machine agrees) is held out as their validation split.
+VAL_PERCENT = 15
 
 
 @dataclass(frozen=True)
 class Sample:
     path: str
     label: str
-    source: str  # fruits360 | grocery | nonfruit_photo | nonfruit_studio | extra | extra2
+    source: str  # fruits360 | grocery | nonfruit_photo | nonfruit_studio | extra | extra2 | extra3 | feedback
     split: str  # train | val | test
 
 
 def ensure_unpacked(data: pathlib.Path, scratch: pathlib.Path) -> pathlib.Path:
-    """Return a folder holding the five unpacked sets (data itself if they are already unpacked there)."""
+    """Return a folder holding the unpacked sets (data itself if they are already unpacked there)."""
     data = pathlib.Path(data)
     if all((data / s).is_dir() for s in SETS):
         return data
@@ -81,30 +86,49 @@ def list_samples(root: pathlib.Path) -> list[Sample]:
         d = root / name
         with open(d / "labels.csv", newline="") as f:
             for row in csv.DictReader(f):
-                out.append(Sample(_resolve(d, row["path"]), row["label"], src, row["split"]))
+                out.append(Sample(_resolve(d, row["path"]), row["label"], src, _web_split(row["path"], row["split"])))
+    d = root / "realworld-extra3"
+    with open(d / "provenance.tsv", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            out.append(Sample(str(d / row["file"]), row["label"], "extra3", _web_split(row["file"], row["split"])))
     return out
 
 
+def _web_split(path: str, split: str) -> str:
+    if split != "train":
+        return split
+    h = int(hashlib.sha1(pathlib.Path(path).name.encode()).hexdigest(), 16)
+    return "val" if h % 100 < VAL_PERCENT else "train"
+
+
 def make_eval_dirs(samples: list[Sample], dest: pathlib.Path) -> dict[str, pathlib.Path]:
-    """Symlink trees DEST/<set>/<label>/<file> for `python -m fruitclf evaluate` (test splits only)."""
+    """Symlink trees DEST/<set>/<label>/<source>/<file> for `python -m fruitclf evaluate` (test and val splits)."""
     dest = pathlib.Path(dest)
     groups = {
         "grocery-test": lambda s: s.source == "grocery" and s.split == "test",
         "fruits360-test": lambda s: s.source == "fruits360" and s.split == "test",
         "notfruit-test": lambda s: s.source.startswith("nonfruit") and s.split == "test",
         "extra-test": lambda s: s.source in ("extra", "extra2") and s.split == "test",
+        "extra3-test": lambda s: s.source == "extra3" and s.split == "test",
         "grocery-val": lambda s: s.source == "grocery" and s.split == "val",
         "notfruit-val": lambda s: s.source.startswith("nonfruit") and s.split == "val",
+        "web-val": lambda s: s.source in ("extra", "extra2", "extra3") and s.split == "val",
     }
     made = {}
     for name, pred in groups.items():
         for s in samples:
             if not pred(s):
                 continue
-            d = dest / name / s.label
+            d = dest / name / s.label / s.source  # evaluate reports per source folder
             d.mkdir(parents=True, exist_ok=True)
-            link = d / (s.source + "__" + pathlib.Path(s.path).parent.name.replace(" ", "_") + "__" + pathlib.Path(s.path).name)
+            link = d / (pathlib.Path(s.path).parent.name.replace(" ", "_") + "__" + pathlib.Path(s.path).name)
             if not link.exists():
                 link.symlink_to(s.path)
         made[name] = dest / name
     return made
+
+
+def list_folder(folder: pathlib.Path, source: str, split: str) -> list[Sample]:
+    """Photos under FOLDER/<label>/<file> (e.g. corrected photos from training/feedback.py), every file kept."""
+    folder = pathlib.Path(folder)
+    return [Sample(str(p), p.parent.name, source, split) for p in sorted(folder.glob("*/*")) if p.is_file()]

@@ -1,10 +1,11 @@
 #!/usr/bin/env python
-"""Build symlink trees DEST/<set>/<label>/<image> from the shared datasets for `python -m fruitclf evaluate`.
+"""Build symlink trees DEST/<set>/<label>/<source>/<image> from the shared datasets for `python -m fruitclf evaluate`.
 
     python training/make_eval_dirs.py --data ../shared/datasets --dest /tmp/fruitclf-eval
 
-Sets: grocery-test, fruits360-test, notfruit-test, extra-test (realworld-extra + extra2 test), grocery-val,
-notfruit-val. Tars are unpacked into --work/data first (outside the repository). Needs only the standard library.
+Sets: grocery-test, fruits360-test, notfruit-test, extra-test (realworld-extra
++ extra2 test), extra3-test, grocery-val, notfruit-val, web-val (the held-out share of the web-photo train splits).
+Tars are unpacked into --work/data first (outside the repository). Needs only the standard library.
 """
 import argparse
 import pathlib

@@ -40,10 +40,12 @@ sys.path.insert(0, str(REPO / "functions"))
 
 import augment  # noqa: E402
 import datasets  # noqa: E402
+import views as input_views  # noqa: E402
 from fruitclf.ml import preprocess  # noqa: E402  (the serving eval transform, used here verbatim)
 from train_check import invoke_each  # noqa: E402
 
 SEED = 20261128
+REAL_PHOTO_SOURCES = ("grocery", "extra", "extra2", "extra3", "feedback")  # real fruit photos
 IMAGENET_INIT = {"apple": 948, "strawberry": 949, "orange": 950, "lemon": 951, "pineapple": 953, "banana": 954,
                  "pomegranate": 957}
 
@@ -124,7 +126,7 @@ def plan_views(samples, labels, args):
             continue
         if s.source == "fruits360" and s.split == "train":
             by_class[pathlib.Path(s.path).parent.name].append(i)
-        elif s.source in ("grocery", "extra", "extra2") and s.split == "train":
+        elif s.source in REAL_PHOTO_SOURCES and s.split == "train":
             train.append((i, "eval", 0))
             train += [(i, "photo", rng.randrange(1 << 30)) for _ in range(args.photo_views - 1)]
         elif s.source == "nonfruit_photo" and s.split == "train":
@@ -168,8 +170,9 @@ def synthetic_negative(rng: random.Random) -> Image.Image:
 
 
 class ViewDataset(torch.utils.data.Dataset):
-    def __init__(self, samples, views, bg_paths, class_frames):
+    def __init__(self, samples, views, bg_paths, class_frames, input_view="crop"):
         self.samples, self.views, self.bg_paths, self.class_frames = samples, views, bg_paths, class_frames
+        self.input_view = input_view  # how an "eval" view of a photo becomes the square input (views.py)
         self.cache = {}
 
     def __len__(self):
@@ -180,7 +183,7 @@ class ViewDataset(torch.utils.data.Dataset):
         s = self.samples[i]
         rng = random.Random(seed)
         if kind in ("eval", "plain"):
-            x = preprocess.to_input(preprocess.load_rgb(s.path))[0]
+            x = input_views.to_input(preprocess.load_rgb(s.path), self.input_view)[0]
         elif kind == "synth":
             x = preprocess.to_input(synthetic_negative(rng))[0]
         elif kind == "photo":
@@ -453,7 +456,7 @@ def main(argv=None):
 
     # class-balanced sampling (by label, --balance-power), with real photos up-weighted against studio frames
     cnt = collections.Counter(tr_y.tolist())
-    src_w = {"grocery": 1.0, "extra": 1.0, "extra2": 1.0, "nonfruit_photo": 1.0, "nonfruit_studio": 0.5, "fruits360": args.studio_weight,
+    src_w = {"grocery": 1.0, "extra": 1.0, "extra2": 1.0, "extra3": 1.0, "feedback": 1.0, "nonfruit_photo": 1.0, "nonfruit_studio": 0.5, "fruits360": args.studio_weight,
              "synthetic": 0.5}
     weights = np.array([src_w[samples[i].source] * cnt[lab_idx[samples[i].label]] ** -args.balance_power for i, _, _ in train_views])
 
