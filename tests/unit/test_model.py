@@ -234,6 +234,26 @@ def test_cli_evaluate_json(classifier, tmp_path):
     assert res["abstain_rate"] == 1.0 and res["top1"] == 1.0
 
 
+def test_cli_evaluate_reads_by_content_and_lists_what_it_could_not_read(classifier, tmp_path):
+    grey = jpeg_bytes(Image.new("RGB", (300, 300), (127, 127, 127)))
+    (tmp_path / "not_fruit" / "shop").mkdir(parents=True)
+    (tmp_path / "not_fruit" / "shop" / "photo.jfif").write_bytes(grey)
+    (tmp_path / "not_fruit" / "shop" / "IMG_0001").write_bytes(grey)  # no extension, still a JPEG
+    (tmp_path / "not_fruit" / "shop" / "notes.txt").write_text("not an image")
+    (tmp_path / "apple").mkdir()
+    (tmp_path / "apple" / "grey.jpg").write_bytes(grey)  # a grey square is no apple: abstains
+    (tmp_path / "apple" / "cut.jpg").write_bytes(grey[: len(grey) // 3])
+    r = run_cli("evaluate", str(tmp_path), "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["n"] == 3 and res["per_label"]["not_fruit"]["n"] == 2
+    assert sorted(pathlib.Path(u["file"]).name for u in res["unreadable"]) == ["cut.jpg", "notes.txt"]
+    assert all(u["reason"] for u in res["unreadable"])
+    assert res["per_source"]["shop"]["n"] == 2 and res["per_source"][""]["n"] == 1
+    assert res["confusion_pairs"] == [{"label": "apple", "predicted": "ABSTAIN", "n": 1}]
+    assert res["per_label"]["not_fruit"]["confused_with"] == {}
+
+
 def _png(img):
     buf = io.BytesIO()
     img.save(buf, "PNG")

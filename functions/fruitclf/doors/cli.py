@@ -14,9 +14,6 @@ import time
 
 from . import admin_cli
 
-IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif"}
-
-
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -49,10 +46,14 @@ def cmd_classify(args) -> int:
 
 
 def _iter_labelled(root: pathlib.Path):
+    """(label, source, file) for every file under ROOT/<label>/, whatever its name or extension: images are
+    recognised by their content, so a .jfif or an extension-less JPEG counts and a broken file is reported.
+    The source is the first folder under the label folder (ROOT/<label>/<source>/...), "" for files directly in it."""
     for d in sorted(p for p in root.iterdir() if p.is_dir()):
         for f in sorted(d.rglob("*")):
-            if f.suffix.lower() in IMAGE_EXT and f.is_file():
-                yield d.name, f
+            if f.is_file():
+                rel = f.relative_to(d).parts
+                yield d.name, (rel[0] if len(rel) > 1 else ""), f
 
 
 def _ece(conf, correct, bins=15):
@@ -70,29 +71,50 @@ def _ece(conf, correct, bins=15):
     return e
 
 
+class _Tally:
+    """Counts for one group of images (a label or a source folder)."""
+
+    def __init__(self):
+        self.n = self.top1 = self.top3 = self.abstained = 0
+        self.confusion: dict[str, int] = {}
+
+    def add(self, ok1: bool, ok3: bool, abstained: bool, predicted: str, label: str) -> None:
+        self.n += 1
+        self.top1 += ok1
+        self.top3 += ok3
+        self.abstained += abstained
+        if predicted != label:
+            self.confusion[predicted] = self.confusion.get(predicted, 0) + 1
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "top1": self.top1 / self.n, "top3": self.top3 / self.n,
+                "abstain_rate": self.abstained / self.n,
+                "confused_with": dict(sorted(self.confusion.items(), key=lambda kv: -kv[1])[:3])}
+
+
 def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | None = None) -> dict:
     from ..ml import model, preprocess
 
     clf = model.get_classifier(model_id)
     labels = set(clf.labels)
-    per: dict[str, dict] = {}
+    per_label: dict[str, _Tally] = {}
+    per_source: dict[str, _Tally] = {}
+    pairs: dict[tuple[str, str], int] = {}
     n = top1 = top3 = abstained = 0
     fruit_n = fruit_abst = nf_n = nf_abst = 0
-    conf_l, corr_l, errors, unknown = [], [], [], set()
-    confusion: dict[str, dict[str, int]] = {}
+    conf_l, corr_l, unreadable, unknown = [], [], [], set()
     counts: dict[str, int] = {}
-    for label, f in _iter_labelled(root):
+    for label, source, f in _iter_labelled(root):
         if limit and counts.get(label, 0) >= limit:
             continue
         counts[label] = counts.get(label, 0) + 1
         try:
             p = clf.classify(preprocess.load_rgb(f), k=3)
         except preprocess.ImageDecodeError as e:
-            errors.append(f"{f}: {e}")
+            unreadable.append({"file": str(f), "label": label, "reason": str(e)})
             continue
         if label not in labels:
             unknown.add(label)
-        s = per.setdefault(label, {"n": 0, "top1": 0, "top3": 0, "abstained": 0})
         names = [l for l, _ in p.topk]
         if label == "not_fruit":
             ok1 = ok3 = p.abstained
@@ -106,21 +128,16 @@ def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | N
             conf_l.append(p.confidence)
             corr_l.append(1.0 if ok1 else 0.0)
         pred = "ABSTAIN" if p.abstained else names[0]
-        confusion.setdefault(label, {})
-        confusion[label][pred] = confusion[label].get(pred, 0) + 1
+        if label == "not_fruit" and p.abstained:
+            pred = label
+        if pred != label:
+            pairs[(label, pred)] = pairs.get((label, pred), 0) + 1
+        for group, key in ((per_label, label), (per_source, source)):
+            group.setdefault(key, _Tally()).add(ok1, ok3, p.abstained, pred, label)
         n += 1
         top1 += ok1
         top3 += ok3
         abstained += p.abstained
-        s["n"] += 1
-        s["top1"] += ok1
-        s["top3"] += ok3
-        s["abstained"] += p.abstained
-    per_label = {l: {"n": s["n"], "top1": s["top1"] / s["n"], "top3": s["top3"] / s["n"],
-                     "abstain_rate": s["abstained"] / s["n"],
-                     "confused_with": dict(sorted(((k, v) for k, v in confusion[l].items() if k != l),
-                                                  key=lambda kv: -kv[1])[:3])}
-                 for l, s in per.items()}
     return {
         "dir": str(root), "model_id": clf.model_id, "n": n,
         "top1": top1 / n if n else None, "top3": top3 / n if n else None,
@@ -131,8 +148,14 @@ def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | N
         "abstain_threshold": clf.abstain_threshold,
         "metric_notes": "fruit folders: top1/top3 = true label is the top-1/in the top-3 (abstaining is not "
                         "penalised there; see abstain_rate); not_fruit folder: correct = abstained. ece over fruit "
-                        "images: top-1 probability vs top-1 correctness, 15 equal-width bins.",
-        "per_label": per_label, "unknown_labels": sorted(unknown), "errors": errors,
+                        "images: top-1 probability vs top-1 correctness, 15 equal-width bins. Files are opened by "
+                        "content whatever their extension; the ones that could not be read are in `unreadable` "
+                        "and counted in no figure.",
+        "per_label": {l: t.to_dict() for l, t in sorted(per_label.items())},
+        "per_source": {s: t.to_dict() for s, t in sorted(per_source.items())},
+        "confusion_pairs": [{"label": l, "predicted": q, "n": c}
+                            for (l, q), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "unknown_labels": sorted(unknown), "unreadable": unreadable,
     }
 
 
@@ -149,6 +172,8 @@ def cmd_evaluate(args) -> int:
               f"abstain_rate={res['abstain_rate']:.4f} ece={res['ece']}")
         for l, s in sorted(res["per_label"].items()):
             print(f"  {l:<16} n={s['n']:<5} top1={s['top1']:.3f} top3={s['top3']:.3f} abstain={s['abstain_rate']:.3f} {s['confused_with']}")
+        for u in res["unreadable"]:
+            print(f"  UNREADABLE {u['file']}: {u['reason']}")
     return 0
 
 
