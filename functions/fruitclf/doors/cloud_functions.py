@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-import logging
 
-logging.basicConfig(level=logging.INFO, format="%(message)s")
+from .cloud_logging import configure as configure_logging
+
+configure_logging()
 
 
 @functools.cache
