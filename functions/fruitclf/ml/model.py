@@ -13,6 +13,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+from PIL import Image
+
 from . import preprocess
 
 __all__ = ["Prediction", "Classifier", "get_classifier", "available_models", "models_dir", "default_model_id"]
@@ -119,12 +122,16 @@ class Classifier:
             self._interp.invoke()
             return self._interp.get_tensor(self._out)[0].copy()
 
-    def classify(self, image, k: int = 3) -> Prediction:
-        """Classify a PIL image, or raw image bytes (decoded with EXIF orientation; ImageDecodeError if bad)."""
+    def classify(self, pixels: Image.Image | np.ndarray, k: int = 3) -> Prediction:
+        """Classify pixels: an RGB image (given training's eval transform here) or a model input already made
+        by preprocess.to_input, shape (1, S, S, 3) float32. Bytes are decoded by the caller (ml/images.py for
+        the API, preprocess.load_rgb offline), which is where validation and error messages live."""
+        if not isinstance(pixels, (Image.Image, np.ndarray)):
+            raise TypeError(f"classify takes pixels (a PIL image or a model input array), not {type(pixels).__name__}")
         t0 = time.perf_counter()
-        if isinstance(image, (bytes, bytearray, memoryview, str, pathlib.Path)):
-            image = preprocess.load_rgb(image)
-        x = preprocess.to_input(image, self.input_size)
+        x = pixels if isinstance(pixels, np.ndarray) else preprocess.to_input(pixels, self.input_size)
+        if x.shape != (1, self.input_size, self.input_size, 3) or x.dtype != np.float32:
+            raise ValueError(f"{self.model_id}: model input must be float32 (1, {self.input_size}, {self.input_size}, 3)")
         t1 = time.perf_counter()
         probs = self.predict_array(x)
         t2 = time.perf_counter()

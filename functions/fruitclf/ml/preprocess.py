@@ -4,11 +4,16 @@ The training pipeline (training/train.py) imports this very module for its evalu
 and training cannot drift apart. The eval transform is:
 
 1. decode (JPEG: ``Image.draft('RGB', (224, 224))`` lets libjpeg decode at 1/2, 1/4 or 1/8 scale while
-   keeping both sides >= 224), apply the EXIF orientation, convert any mode to 8-bit RGB
-   (alpha is composited onto white, 16-bit/float greyscale is rescaled);
+   keeping both sides >= 224), convert any mode to 8-bit RGB (alpha is composited onto white,
+   16-bit/float greyscale is rescaled), apply the EXIF orientation;
 2. crop the central square (side = the short side, integer offsets ``(w - s) // 2``, ``(h - s) // 2``);
 3. resize it to 224x224 with PIL's BILINEAR filter (antialiased when downscaling);
 4. ``(x - 127) / 128`` as float32, NHWC, shape (1, 224, 224, 3).
+
+Memory matters as much as the result: a small upload can hold a huge image, so full-size work is done at most
+once, wide conversions run in strips of rows, and nothing is widened beyond float32 (see docs/benchmarks.md).
+The pixel limit is the caller's (the API's lives in config.py); Pillow's own decompression-bomb guard still
+applies here.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import struct
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 try:  # HEIC/HEIF photos from phones; optional at serving time
     import pillow_heif  # type: ignore
@@ -30,7 +35,19 @@ except Exception:  # pragma: no cover - optional dependency
 INPUT_SIZE = 224
 MEAN = 127.0
 SCALE = 128.0
-MAX_PIXELS = 80_000_000  # refuse decompression bombs early (about 9000x9000)
+STRIP_ROWS = 256  # rows converted at a time, so a conversion never holds a second full-size wide copy
+# Formats whose decoder can scale down while decoding (an MPO is a JPEG with more pictures appended).
+DRAFT_FORMATS = ("JPEG", "MPO")
+# EXIF orientation -> the transposition that shows the image upright (as ImageOps.exif_transpose does).
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class ImageDecodeError(ValueError):
@@ -60,48 +77,63 @@ def _open(data: bytes | str | pathlib.Path) -> Image.Image:
         img = Image.open(fp)
     except UnidentifiedImageError as e:
         raise ImageDecodeError(f"{what} is not a recognised image format (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC)") from e
+    except Image.DecompressionBombError as e:
+        raise ImageDecodeError(f"{what} is too large: {e}") from e
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageDecodeError(f"{what} could not be opened as an image: {e}") from e
     w, h = img.size
     if w <= 0 or h <= 0:
         raise ImageDecodeError(f"{what} has an invalid size {w}x{h}")
-    if w * h > MAX_PIXELS:
-        raise ImageDecodeError(f"{what} is too large ({w}x{h} pixels; at most {MAX_PIXELS} pixels)")
     return img
+
+
+def _in_strips(img: Image.Image, convert_strip) -> Image.Image:
+    """`convert_strip` applied to STRIP_ROWS rows at a time, pasted into one RGB image: the result is the same
+    as converting the whole image (every conversion here works pixel by pixel), without a full-size temporary."""
+    out = Image.new("RGB", img.size)
+    for top in range(0, img.height, STRIP_ROWS):
+        strip = img.crop((0, top, img.width, min(img.height, top + STRIP_ROWS)))
+        out.paste(convert_strip(strip), (0, top))
+    return out
+
+
+def _over_white(strip: Image.Image) -> Image.Image:
+    rgba = strip.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+
+
+def _grey16_to_rgb(strip: Image.Image) -> Image.Image:
+    # round(v / 257) in integers (v / 257 is never exactly halfway for an integer v, so this is exact).
+    a = np.asarray(strip, dtype=np.uint32)
+    return Image.fromarray(((a * 2 + 257) // 514).astype(np.uint8), "L").convert("RGB")
+
+
+def _wide_grey_to_rgb(img: Image.Image) -> Image.Image:
+    """32-bit integer or float greyscale (TIFF; the API does not accept these formats): rescaled to 8 bits."""
+    a = np.nan_to_num(np.asarray(img, dtype=np.float32))
+    lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    if lo >= 0 and hi <= 1.0 and img.mode == "F":
+        a = a * 255.0  # float image in [0, 1]
+    elif lo >= 0 and hi <= 255:
+        pass  # already 8-bit range
+    elif lo >= 0 and hi <= 65535:
+        a = a / 257.0  # 16-bit range
+    else:
+        a = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
+    a = np.clip(np.nan_to_num(a), 0, 255).round().astype(np.uint8)
+    return Image.fromarray(a, "L").convert("RGB")
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
     mode = img.mode
     if mode == "RGB":
         return img
-    if mode == "P":
-        img = img.convert("RGBA") if "transparency" in img.info else img.convert("RGB")
-        mode = img.mode
-        if mode == "RGB":
-            return img
-    if mode in ("RGBA", "LA", "RGBa", "La", "PA"):
-        rgba = img.convert("RGBA")
-        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        bg.alpha_composite(rgba)
-        return bg.convert("RGB")
-    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
-        a = np.nan_to_num(np.asarray(img, dtype=np.float64))
-        lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
-        if mode.startswith("I;16"):
-            a = a / 257.0
-        elif lo >= 0 and hi <= 1.0 and mode == "F":
-            a = a * 255.0  # float image in [0, 1]
-        elif lo >= 0 and hi <= 255:
-            pass  # already 8-bit range
-        elif lo >= 0 and hi <= 65535:
-            a = a / 257.0  # 16-bit range
-        else:
-            a = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
-        a = np.clip(np.nan_to_num(a), 0, 255).round().astype(np.uint8)
-        return Image.fromarray(a, "L").convert("RGB")
-    if mode == "CMYK" and img.format == "JPEG":
-        # Adobe CMYK JPEGs are stored inverted; PIL's JpegImagePlugin already handles the common case.
-        return img.convert("RGB")
+    if mode in ("RGBA", "LA", "RGBa", "La", "PA") or (mode == "P" and "transparency" in img.info):
+        return _in_strips(img, _over_white)
+    if mode.startswith("I;16"):
+        return _in_strips(img, _grey16_to_rgb)
+    if mode in ("I", "F"):
+        return _wide_grey_to_rgb(img)
     try:
         return img.convert("RGB")
     except (ValueError, OSError) as e:
@@ -118,16 +150,19 @@ def load_rgb(data: bytes | str | pathlib.Path, draft: bool = True, draft_size: i
     """
     img = _open(data)
     try:
-        if draft and img.format == "JPEG":
+        if draft and img.format in DRAFT_FORMATS:
             img.draft("RGB", (draft_size, draft_size))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             img.load()
             if getattr(img, "n_frames", 1) > 1:
-                img.seek(0)
-            img = ImageOps.exif_transpose(img) or img
+                img.seek(0)  # a multi-picture file (MPO, animated WebP): its first picture
+            transpose = _ORIENTATION.get(img.getexif().get(ExifTags.Base.Orientation))
             out = _to_rgb(img)
             out.load()
+            img = None  # the decoded original is no longer needed: let it go before any further full-size copy
+            if transpose is not None:
+                out = out.transpose(transpose)
     except ImageDecodeError:
         raise
     except Image.DecompressionBombError as e:

@@ -43,6 +43,8 @@ def _admitted(caller: Caller, second_opinion: bool = False) -> Iterator[OrgConfi
         if second_opinion:
             org.require("second_opinion")
         limits.enforce(caller, org)
+        if second_opinion and opinion.available():
+            limits.require_second_opinion()  # refused before any work when today's opinions are used up
         yield org
     except errors.ApiError as exc:
         status = exc.status
@@ -65,9 +67,19 @@ def classify_image(caller: Caller, read_image: Callable[[], bytes], source: str,
 
 def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
     """Classify an image the caller put at uploads/<uid>/<name>, then delete the upload (the normalised copy
-    is kept under users/<uid>/images/). Returns the document, the existing one if it was already classified."""
+    is kept under users/<uid>/images/). Returns the document, the existing one if it was already classified
+    (a replayed event, or the trigger and a POST racing for one upload): that costs no quota."""
+    blob = blobs.stat(path)
+    if blob is None:
+        raise errors.not_found("Nothing is stored at that storagePath.", "upload-not-found")
+    doc_id = upload_doc_id(path, blob.generation)
+    if store.exists(caller.uid, doc_id):
+        return store.get_classification(caller.uid, doc_id)
     with _admitted(caller) as org:
-        return _classify_upload(caller.uid, path, org, source)
+        images.check_size(blob.size or 0, settings().max_upload_size)
+        doc = _classify_bytes(caller.uid, blobs.get(path), org, source=source, doc_id=doc_id, extra={"uploadPath": path})
+    blobs.delete_quietly(path)
+    return doc
 
 
 def _classify_bytes(
@@ -83,7 +95,8 @@ def _classify_bytes(
     `doc_id` first)."""
     cfg = settings()
     started = time.perf_counter()
-    image = images.normalise(data, cfg.max_upload_size, cfg.max_image_pixels)
+    classifier = get_classifier(org.model_id)
+    image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.input_size)
     decoded = time.perf_counter()
     doc_id = doc_id or store.new_id()
     path = blobs.image_path(uid, doc_id)
@@ -91,10 +104,7 @@ def _classify_bytes(
     # image is stored, and the image is removed again if anything after the upload fails.
     upload = _uploads.submit(blobs.put_jpeg, path, image.jpeg)
     try:
-        classifier = get_classifier(org.model_id)
-        # From the upload itself, not the stored copy: the model then sees exactly training's eval transform
-        # (and its fast JPEG draft decode), so the model card's figures hold for the API too.
-        prediction = classifier.classify(data)
+        prediction = classifier.classify(image.model_input)
         classified = time.perf_counter()
         doc = {
             "label": prediction.label,
@@ -110,10 +120,15 @@ def _classify_bytes(
             "createdAt": utcnow(),
             **(extra or {}),
         }
-        # Asked for (the feature was checked on admission), or automatically where it can work and the model
-        # is unsure.
-        if second_opinion or ("second_opinion" in org.features and opinion.available() and opinion.unsure(doc)):
+        # Asked for (the feature and today's ceiling were checked on admission), or automatically where it can
+        # work, the model is unsure and today's ceiling allows.
+        if second_opinion:
             doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
+        elif "second_opinion" in org.features and opinion.available() and opinion.unsure(doc):
+            if limits.take_second_opinion():
+                doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
+            else:
+                doc["secondOpinion"] = opinion.not_asked("today's second opinions are used up")
         upload.result()
         doc["timings"] = {
             "decode": round((decoded - started) * 1000, 2),
@@ -137,24 +152,13 @@ def upload_doc_id(path: str, generation: int | str | None) -> str:
     return "u" + hashlib.sha256(f"{path}#{generation}".encode()).hexdigest()[:27]
 
 
-def _classify_upload(uid: str, path: str, org: OrgConfig, source: str) -> dict:
-    blob = blobs.stat(path)
-    if blob is None:
-        raise errors.not_found(f"Nothing is stored at {path}.", "upload-not-found")
-    doc_id = upload_doc_id(path, blob.generation)
-    if store.exists(uid, doc_id):
-        return store.get_classification(uid, doc_id)
-    images.check_size(blob.size or 0, settings().max_upload_size)
-    doc = _classify_bytes(uid, blobs.get(path), org, source=source, doc_id=doc_id, extra={"uploadPath": path})
-    blobs.delete_quietly(path)
-    return doc
-
-
-def record_upload_error(uid: str, path: str, generation: int | str | None, error: errors.ApiError) -> None:
+def record_upload_error(uid: str, path: str, generation: int | str | None, error: errors.ApiError) -> str:
     """Why an upload could not be classified, for the app to show (users/<uid>/uploadErrors/<id>); the upload
-    itself is removed."""
-    store.record_upload_error(uid, upload_doc_id(path, generation), path, error)
+    itself is removed. Returns the error's id."""
+    error_id = upload_doc_id(path, generation)
+    store.record_upload_error(uid, error_id, path, error)
     blobs.delete_quietly(path)
+    return error_id
 
 
 def second_opinion_for(caller: Caller, doc_id: str) -> dict:
@@ -163,6 +167,8 @@ def second_opinion_for(caller: Caller, doc_id: str) -> dict:
     limits.enforce(caller, org)
     org.require("second_opinion")
     doc = store.get_classification(caller.uid, doc_id)
+    if opinion.available():
+        limits.require_second_opinion()
     labels = get_classifier(doc.get("modelVersion")).labels
     answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"])
     store.set_second_opinion(caller.uid, doc_id, answer)
