@@ -11,6 +11,7 @@ from ...config import settings
 from ...ml import images
 from ...service import classify as service
 from ..auth import current_caller
+from ..bodies import MULTIPART_OVERHEAD, json_object
 from ..present import classification
 
 bp = Blueprint("classify", __name__)
@@ -24,7 +25,7 @@ def classify():
     caller = current_caller()
     wants_opinion = request.args.get("second_opinion") in ("1", "true")
     max_bytes = settings().max_upload_size
-    if request.content_length is not None and request.content_length > max_bytes + 64 * 1024:
+    if request.content_length is not None and request.content_length > max_bytes + MULTIPART_OVERHEAD:
         images.check_size(request.content_length, max_bytes)
     if request.mimetype == "multipart/form-data":
         doc = service.classify_image(caller, lambda: _multipart_image(max_bytes), source="web", second_opinion=wants_opinion)
@@ -50,11 +51,12 @@ def _multipart_image(max_bytes: int) -> bytes:
 
 
 def _storage_path(uid: str) -> str:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("storagePath"), str):
-        raise errors.bad_request('Send JSON {"storagePath": "uploads/<your uid>/<file name>"}.', "invalid-json")
+    usage = 'Send JSON {"storagePath": "uploads/<your uid>/<file name>"}.'
+    body = json_object(usage)
+    if not isinstance(body.get("storagePath"), str):
+        raise errors.bad_request(usage, "invalid-json")
     path = body["storagePath"]
-    match = _STORAGE_PATH.match(path)
+    match = _STORAGE_PATH.fullmatch(path)
     if not match or ".." in path:
         raise errors.bad_request("storagePath must look like uploads/<your uid>/<file name>.", "invalid-storage-path")
     if match["uid"] != uid:
