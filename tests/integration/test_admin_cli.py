@@ -20,7 +20,7 @@ def test_create_org_makes_the_first_admin():
     result = admin("create-org", org, "--name", "CLI Fruit", "--admin", user.email, "--rpm", "30")
     assert result.returncode == 0, result.stdout + result.stderr
     stored = emulators.firestore().document("orgs", org).get().to_dict()
-    assert stored["name"] == "CLI Fruit" and stored["requests_per_minute"] == 30
+    assert stored["name"] == "CLI Fruit" and stored["requestsPerMinute"] == 30
     claims = emulators.token_claims(emulators.sign_in(user).token)
     assert (claims["org"], claims["role"]) == (org, "admin")
 

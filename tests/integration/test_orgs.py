@@ -30,17 +30,17 @@ def test_members_read_their_org_and_only_admins_change_it(org, admin, member):
     assert requests.get(f"{API}/orgs/{org}", headers=member.headers, timeout=30).json()["id"] == org
     denied = requests.patch(f"{API}/orgs/{org}", json={"name": "Mine"}, headers=member.headers, timeout=30)
     assert denied.status_code == 403
-    changed = requests.patch(f"{API}/orgs/{org}", json={"name": "Fruit Co", "requests_per_minute": 30}, headers=admin.headers, timeout=30)
+    changed = requests.patch(f"{API}/orgs/{org}", json={"name": "Fruit Co", "requestsPerMinute": 30}, headers=admin.headers, timeout=30)
     assert changed.status_code == 200
-    assert changed.json()["name"] == "Fruit Co" and changed.json()["requests_per_minute"] == 30
+    assert changed.json()["name"] == "Fruit Co" and changed.json()["requestsPerMinute"] == 30
     assert emulators.firestore().document("orgs", org).get().get("name") == "Fruit Co"
 
 
 def test_invalid_org_changes_are_refused(org, admin):
-    for body in ({"features": ["teleport"]}, {"modelId": "no-such-model"}, {"requests_per_minute": 0}, {"owner": "me"}, ["name"]):
+    for body in ({"features": ["teleport"]}, {"modelId": "no-such-model"}, {"requestsPerMinute": 0}, {"owner": "me"}, ["name"]):
         response = requests.patch(f"{API}/orgs/{org}", json=body, headers=admin.headers, timeout=30)
         assert response.status_code == 400, body
-    assert emulators.firestore().document("orgs", org).get().get("requests_per_minute") == 60
+    assert emulators.firestore().document("orgs", org).get().get("requestsPerMinute") == 60
 
 
 def test_an_admin_adds_and_removes_members(org, admin):

@@ -29,9 +29,9 @@ beforeEach(async () => {
     await setDoc(doc(db, "users/alice/classifications/c1"), { label: "apple", confidence: 0.9 });
     await setDoc(doc(db, "users/alice/counters/summary"), { total: 1 });
     await setDoc(doc(db, "users/bob/classifications/c2"), { label: "pear", confidence: 0.8 });
-    await setDoc(doc(db, "orgs/acme"), { name: "Acme", features: ["classification"], modelId: null, requests_per_minute: 60 });
+    await setDoc(doc(db, "orgs/acme"), { name: "Acme", features: ["classification"], modelId: null, requestsPerMinute: 60 });
     await setDoc(doc(db, "orgs/acme/counters/shard-0"), { total: 5 });
-    await setDoc(doc(db, "orgs/globex"), { name: "Globex", features: [], requests_per_minute: 60 });
+    await setDoc(doc(db, "orgs/globex"), { name: "Globex", features: [], requestsPerMinute: 60 });
     await setDoc(doc(db, "ratelimits/user-alice:1:0"), { count: 1 });
     await setDoc(doc(db, "ops/all/days/2026-11-28-0"), { requests: 1 });
   });

@@ -136,10 +136,11 @@ def png_bytes(size=(64, 64), mode="RGBA") -> bytes:
     return out.getvalue()
 
 
-def make_org(org_id: str | None = None, **fields) -> str:
-    """An organisation document as the `admin create-org` command writes it."""
+def make_org(org_id: str | None = None, requests_per_minute: int = 60, **fields) -> str:
+    """An organisation document as the `admin create-org` command writes it (with its own request limit)."""
     org_id = org_id or f"org-{uuid.uuid4().hex[:8]}"
-    data = {"name": org_id.title(), "features": ["classification", "analytics", "second_opinion"], "modelId": None, "requests_per_minute": 60}
+    data = {"name": org_id.title(), "features": ["classification", "analytics", "second_opinion"], "modelId": None,
+            "requestsPerMinute": requests_per_minute}
     firestore().document("orgs", org_id).set({**data, **fields})
     return org_id
 

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         if args.admin_cmd == "create-org":
             fields = {}
             if args.rpm is not None:
-                fields["requests_per_minute"] = args.rpm
+                fields["requestsPerMinute"] = args.rpm
             if args.features:
                 fields["features"] = [f.strip() for f in args.features.split(",") if f.strip()]
             if args.model:

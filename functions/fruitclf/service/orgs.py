@@ -37,7 +37,7 @@ class OrgConfig:
             "name": self.name,
             "modelId": self.model_id,
             "features": list(self.features),
-            "requests_per_minute": self.requests_per_minute,
+            "requestsPerMinute": self.requests_per_minute,
         }
 
 
@@ -47,7 +47,7 @@ def default_config() -> OrgConfig:
 
 def from_document(org_id: str, data: dict) -> OrgConfig:
     features = tuple(f for f in data.get("features", DEFAULT_FEATURES) if f in FEATURES)
-    rpm = data.get("requests_per_minute")
+    rpm = data.get("requestsPerMinute")  # null: the RATE_LIMIT setting, as it is now
     return OrgConfig(
         org_id=org_id,
         name=data.get("name"),
@@ -98,7 +98,7 @@ def require_admin(caller: Caller, org_id: str | None) -> None:
 # -- administration (the org-admin endpoints and the `admin` CLI share these)
 
 ROLES = ("member", "admin")
-EDITABLE = {"name", "features", "modelId", "requests_per_minute"}
+EDITABLE = {"name", "features", "modelId", "requestsPerMinute"}
 
 
 def validate_changes(changes: dict) -> dict:
@@ -120,18 +120,19 @@ def validate_changes(changes: dict) -> dict:
         if changes["modelId"] is not None and changes["modelId"] not in available_models():
             raise errors.bad_request(f"modelId must be null or one of: {', '.join(available_models())}.", "invalid-org-field")
         clean["modelId"] = changes["modelId"]
-    if "requests_per_minute" in changes:
-        rpm = changes["requests_per_minute"]
+    if "requestsPerMinute" in changes:
+        rpm = changes["requestsPerMinute"]
         if not isinstance(rpm, int) or isinstance(rpm, bool) or not 1 <= rpm <= 100_000:
-            raise errors.bad_request("requests_per_minute must be a whole number from 1 to 100000.", "invalid-org-field")
-        clean["requests_per_minute"] = rpm
+            raise errors.bad_request("requestsPerMinute must be a whole number from 1 to 100000.", "invalid-org-field")
+        clean["requestsPerMinute"] = rpm
     return clean
 
 
 def create(org_id: str, name: str, **fields) -> OrgConfig:
     if not org_id.replace("-", "").isalnum() or len(org_id) > 64:
         raise errors.bad_request("An org id is letters, digits and dashes (at most 64).", "invalid-org-id")
-    data = {"name": name, "features": list(DEFAULT_FEATURES), "modelId": None, "requests_per_minute": settings().rate_limit_per_minute}
+    # requestsPerMinute null follows the RATE_LIMIT setting, so changing the setting reaches existing orgs too.
+    data = {"name": name, "features": list(DEFAULT_FEATURES), "modelId": None, "requestsPerMinute": None}
     data.update(validate_changes(fields))
     data["name"] = name
     org_docs.create(org_id, data)
