@@ -1,24 +1,43 @@
 """Cloud Functions of the Fruit Classification System: declarations only.
 
-The logic lives in the importable `fruitclf` package; importing it is cheap (no model,
-no clients) so that deploy-time discovery and cold starts stay fast.
+The logic lives in the importable `fruitclf` package; importing it is cheap (no model, no clients, no bucket)
+so that deploy-time discovery and cold starts stay fast. Region, instances and the OpenAI secret are settings
+(functions/.env.<project>), which `firebase deploy` reads when it imports this file.
 """
 
-from firebase_functions import https_fn, options, storage_fn
+from firebase_functions import https_fn, options, params, storage_fn
 
-from fruitclf.config import OPENAI_API_KEY
+from fruitclf.config import settings
 from fruitclf.doors import cloud_functions
 
-options.set_global_options(region="us-central1", max_instances=20)
+SETTINGS = settings()
+options.set_global_options(region=SETTINGS.region, max_instances=SETTINGS.max_instances)
+# Declared only when asked for: a declared secret that does not exist yet stops `firebase deploy --non-interactive`.
+SECRETS = [params.SecretParam("OPENAI_API_KEY")] if SETTINGS.use_openai_secret else []
 
 
-@https_fn.on_request(memory=options.MemoryOption.GB_1, cpu=1, concurrency=8, timeout_sec=60, secrets=[OPENAI_API_KEY])
+@https_fn.on_request(
+    memory=options.MemoryOption.GB_1,
+    cpu=1,
+    concurrency=8,
+    timeout_sec=60,
+    min_instances=SETTINGS.min_instances,
+    secrets=SECRETS,
+)
 def api(req: https_fn.Request) -> https_fn.Response:
     """Everything under /api/** (Hosting rewrites it here)."""
     return cloud_functions.handle_http(req)
 
 
-@storage_fn.on_object_finalized(memory=options.MemoryOption.GB_1, timeout_sec=120, secrets=[OPENAI_API_KEY])
+# The project's default bucket, resolved by `firebase deploy` (so importing this file needs no bucket).
+@storage_fn.on_object_finalized(
+    bucket=params.STORAGE_BUCKET,
+    memory=options.MemoryOption.GB_1,
+    cpu=1,
+    concurrency=8,
+    timeout_sec=120,
+    secrets=SECRETS,
+)
 def classify_upload(event: storage_fn.CloudEvent[storage_fn.StorageObjectData]) -> None:
     """Mobile path: an image uploaded with the Storage SDK to uploads/<uid>/<name>."""
     cloud_functions.handle_storage_upload(event)

@@ -2,6 +2,7 @@
 
     python scripts/stack.py dev            start everything, seed demo data, serve until Ctrl-C
     python scripts/stack.py run -- CMD...  start everything, run CMD, stop; exit with CMD's status
+    python scripts/stack.py run --import DIR -- CMD...   the same, starting from an emulator export
 
 firebase-tools leaves the Python functions-framework processes running after it stops (and leaks a pair on
 every hot reload), so the emulators run in a session of their own and the whole group is killed at the end:
@@ -63,7 +64,7 @@ def take_lock() -> None:
         fcntl.flock(_lock_file, fcntl.LOCK_EX)
 
 
-def start() -> subprocess.Popen:
+def start(import_dir: str | None = None) -> subprocess.Popen:
     take_lock()
     check_ports_free()
     if os.environ.get("STORAGE_RULES_REAL") == "0":
@@ -75,7 +76,7 @@ def start() -> subprocess.Popen:
     log = LOG.open("w")
     firebase = ROOT / "node_modules" / ".bin" / "firebase"
     process = subprocess.Popen(
-        [str(firebase), "emulators:start", "--project", PROJECT],
+        [str(firebase), "emulators:start", "--project", PROJECT, *(["--import", import_dir] if import_dir else [])],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -154,7 +155,8 @@ def main(argv: list[str]) -> int:
         fail("usage: stack.py dev | stack.py run -- CMD...")
     # Ctrl-C and SIGTERM both end in the `finally` below, which stops the whole group.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    process = start()
+    options = argv[1 : argv.index("--")] if "--" in argv else []
+    process = start(options[1] if options[:1] == ["--import"] and len(options) == 2 else None)
     try:
         if argv[0] == "dev":
             import seed_demo

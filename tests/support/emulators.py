@@ -18,9 +18,12 @@ import requests
 from PIL import Image
 
 PROJECT = "demo-fruit"
-BUCKET = f"{PROJECT}.appspot.com"
+# The project's default bucket: firebase-tools takes it from STORAGE_BUCKET_URL (the stack runs once with a
+# `*.firebasestorage.app` name, as projects created since late 2024 have), else `<project>.appspot.com`.
+BUCKET = os.environ.get("STORAGE_BUCKET_URL") or f"{PROJECT}.appspot.com"
 HOSTING = "http://127.0.0.1:5000"
-API = f"{HOSTING}/api"
+# FRUIT_API points the API tests at another server of the same app (gunicorn, scripts/test).
+API = os.environ.get("FRUIT_API") or f"{HOSTING}/api"
 AUTH = "http://127.0.0.1:9099"
 FIRESTORE_HOST = "127.0.0.1:8080"
 STORAGE = "http://127.0.0.1:9199"
@@ -29,6 +32,8 @@ os.environ.setdefault("FIRESTORE_EMULATOR_HOST", FIRESTORE_HOST)
 os.environ.setdefault("STORAGE_EMULATOR_HOST", STORAGE)
 os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", AUTH.removeprefix("http://"))
 os.environ.setdefault("GCLOUD_PROJECT", PROJECT)
+# What Cloud Functions (and the functions emulator) give the function, for the app run in-process.
+os.environ.setdefault("FIREBASE_CONFIG", json.dumps({"projectId": PROJECT, "storageBucket": BUCKET}))
 
 
 def stack_is_up() -> bool:

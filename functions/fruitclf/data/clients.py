@@ -25,7 +25,7 @@ class _AnonymousCredential(credentials.Base):
 @functools.cache
 def admin_app() -> firebase_admin.App:
     cfg = settings()
-    options = {"projectId": cfg.project_id, "storageBucket": cfg.bucket_name}
+    options = {"projectId": cfg.project_id}
     credential = _AnonymousCredential() if cfg.emulated else credentials.ApplicationDefault()
     return firebase_admin.initialize_app(credential, options, name="fruitclf")
 
@@ -34,7 +34,8 @@ def admin_app() -> firebase_admin.App:
 def firestore_client():
     from firebase_admin import firestore
 
-    client = firestore.client(admin_app())
+    # FIRESTORE_DATABASE points the function at another database, e.g. one restored from a backup.
+    client = firestore.client(admin_app(), database_id=settings().firestore_database)
     _bound_firestore_retries(client, settings().firestore_deadline_s)
     return client
 
@@ -65,7 +66,12 @@ def _bound_firestore_retries(client, deadline_s: float) -> None:
 def bucket():
     from firebase_admin import storage
 
-    return storage.bucket(app=admin_app())
+    name = settings().storage_bucket
+    if not name:
+        raise RuntimeError(
+            "No Storage bucket: FIREBASE_CONFIG names none (set up Storage for the project) and STORAGE_BUCKET is unset"
+        )
+    return storage.bucket(name, app=admin_app())
 
 
 def reset() -> None:

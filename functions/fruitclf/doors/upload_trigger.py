@@ -14,6 +14,7 @@ import logging
 import re
 
 from .. import errors
+from ..config import settings
 from ..service import classify
 from ..service.identity import caller_for_uid
 
@@ -28,6 +29,11 @@ def on_upload(data) -> None:
     if not match:
         return  # not an upload we handle (for example the server's own users/<uid>/images/ writes)
     uid = match["uid"]
+    ours = settings().storage_bucket
+    if data.bucket != ours:
+        # Reading it from our bucket would find nothing and look like a replay: say so instead.
+        log.warning(json.dumps({"event": "upload-other-bucket", "bucket": data.bucket, "expected": ours, "uid": uid}))
+        return
     try:
         doc = classify.classify_stored_upload(caller_for_uid(uid), path, source="mobile")
         log.info(json.dumps({"event": "upload-classified", "uid": uid, "path": path, "id": doc["id"]}))

@@ -1,0 +1,91 @@
+"""The function manifest `firebase deploy` discovers: firebase-tools starts the SDK's admin server
+(firebase_functions/private/serving.py) in functions/ and reads /__/functions.yaml. Each case runs in a fresh
+process, with only the environment deploy gives it (FIREBASE_CONFIG plus functions/.env settings)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+ROOT = FUNCTIONS.parent
+READ_MANIFEST = """
+from firebase_functions.private import serving
+response = serving.serve_admin().test_client().get("/__/functions.yaml")
+assert response.status_code == 200, response.status_code
+print(response.get_data(as_text=True))
+"""
+
+
+def manifest(**settings: str) -> dict:
+    # A new project before Storage is set up: FIREBASE_CONFIG names no bucket.
+    env = {
+        "PATH": os.environ["PATH"],
+        "GCLOUD_PROJECT": "my-fruit",
+        "FIREBASE_CONFIG": json.dumps({"projectId": "my-fruit"}),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", READ_MANIFEST],
+        cwd=FUNCTIONS,
+        env={**env, **settings},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return yaml.safe_load(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def default_manifest() -> dict:
+    return manifest()
+
+
+def test_both_functions_in_one_region_without_needing_a_bucket(default_manifest):
+    endpoints = default_manifest["endpoints"]
+    assert set(endpoints) == {"api", "classify_upload"}
+    assert {tuple(e["region"]) for e in endpoints.values()} == {("us-central1",)}
+    assert endpoints["classify_upload"]["eventTrigger"]["eventFilters"] == {"bucket": "{{ params.STORAGE_BUCKET }}"}
+    assert endpoints["classify_upload"]["eventTrigger"]["eventType"] == "google.cloud.storage.object.v1.finalized"
+    assert "httpsTrigger" in endpoints["api"]
+
+
+def test_resources_of_each_function(default_manifest):
+    api, trigger = default_manifest["endpoints"]["api"], default_manifest["endpoints"]["classify_upload"]
+    for endpoint in (api, trigger):
+        assert (endpoint["availableMemoryMb"], endpoint["cpu"], endpoint["concurrency"]) == (1024, 1, 8)
+        assert endpoint["maxInstances"] == 20
+    assert (api["timeoutSeconds"], trigger["timeoutSeconds"]) == (60, 120)
+    assert api["minInstances"] == 0
+
+
+def test_a_first_deploy_asks_for_no_secret(default_manifest):
+    assert default_manifest["params"] == []
+    for endpoint in default_manifest["endpoints"].values():
+        assert endpoint["secretEnvironmentVariables"] == []
+
+
+def test_openai_secret_is_bound_to_both_functions_when_asked_for():
+    with_secret = manifest(USE_OPENAI_SECRET="true")
+    assert [p["name"] for p in with_secret["params"]] == ["OPENAI_API_KEY"]
+    for endpoint in with_secret["endpoints"].values():
+        assert [s["key"] for s in endpoint["secretEnvironmentVariables"]] == ["OPENAI_API_KEY"]
+
+
+def test_region_and_instances_are_settings():
+    moved = manifest(REGION="europe-west1", MIN_INSTANCES="1", MAX_INSTANCES="5")
+    assert {tuple(e["region"]) for e in moved["endpoints"].values()} == {("europe-west1",)}
+    assert moved["endpoints"]["api"]["minInstances"] == 1
+    assert {e["maxInstances"] for e in moved["endpoints"].values()} == {5}
+
+
+def test_hosting_rewrites_to_the_region_the_function_is_deployed_to(default_manifest):
+    """Hosting names the function's region; a REGION setting must be copied into firebase.json too."""
+    rewrite = next(
+        r for r in json.loads((ROOT / "firebase.json").read_text())["hosting"]["rewrites"] if "function" in r
+    )
+    assert [rewrite["function"]["region"]] == default_manifest["endpoints"]["api"]["region"]
