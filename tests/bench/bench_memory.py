@@ -86,8 +86,17 @@ def make_image(kind: str, pixels: int) -> bytes:
     return out.getvalue()
 
 
-KINDS = ("png-grey16", "png-rgba", "png-rgba16", "webp-rgba-lossless", "webp-lossy", "jpeg-progressive-444",
-         "jpeg-cmyk", "mpo-two-pictures", "heic")
+KINDS = (
+    "png-grey16",
+    "png-rgba",
+    "png-rgba16",
+    "webp-rgba-lossless",
+    "webp-lossy",
+    "jpeg-progressive-444",
+    "jpeg-cmyk",
+    "mpo-two-pictures",
+    "heic",
+)
 
 
 def cached_image(kind: str, pixels: int) -> Path:
@@ -149,23 +158,43 @@ def child(image_path: str, concurrency: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    print(json.dumps({"baseline_mb": round(baseline), "peak_mb": round(_peak_rss_mb()), "outcomes": sorted(set(outcomes)),
-                      "seconds": round(time.perf_counter() - began, 2)}))
+    print(
+        json.dumps(
+            {
+                "baseline_mb": round(baseline),
+                "peak_mb": round(_peak_rss_mb()),
+                "outcomes": sorted(set(outcomes)),
+                "seconds": round(time.perf_counter() - began, 2),
+            }
+        )
+    )
 
 
 def run_case(kind: str, pixels: int, concurrency: int) -> dict:
     path = cached_image(kind, pixels)
     env = dict(os.environ, MAX_IMAGE_PIXELS=str(pixels))
-    done = subprocess.run([sys.executable, __file__, "--child", str(path), "--concurrency", str(concurrency)],
-                          capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(path), "--concurrency", str(concurrency)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"{kind}: the measuring process failed:\n{done.stderr[-3000:]}")
-    return {"kind": kind, "file_bytes": path.stat().st_size, "concurrency": concurrency, **json.loads(done.stdout.splitlines()[-1])}
+    return {
+        "kind": kind,
+        "file_bytes": path.stat().st_size,
+        "concurrency": concurrency,
+        **json.loads(done.stdout.splitlines()[-1]),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pixels", type=int, help="the pixel limit to test at (default: the configured MAX_IMAGE_PIXELS)")
+    parser.add_argument(
+        "--pixels", type=int, help="the pixel limit to test at (default: the configured MAX_IMAGE_PIXELS)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="simultaneous requests (the function's concurrency)")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--json", action="store_true")
@@ -185,8 +214,11 @@ def main() -> int:
             rows.append(run_case(kind, pixels, concurrency))
             if not args.json:
                 row = rows[-1]
-                print(f"{kind:<22} x{concurrency:<2} {row['file_bytes']:>9} B  baseline {row['baseline_mb']:>4} MB  "
-                      f"peak {row['peak_mb']:>5} MB  {row['seconds']:>6} s  {', '.join(row['outcomes'])}", flush=True)
+                print(
+                    f"{kind:<22} x{concurrency:<2} {row['file_bytes']:>9} B  baseline {row['baseline_mb']:>4} MB  "
+                    f"peak {row['peak_mb']:>5} MB  {row['seconds']:>6} s  {', '.join(row['outcomes'])}",
+                    flush=True,
+                )
     worst = max(rows, key=lambda row: row["peak_mb"])
     bodies_mb = args.concurrency * cfg.max_upload_size / 2**20
     summary = {

@@ -91,8 +91,14 @@ def test_the_stored_jpeg_carries_pixels_only():
     exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # GPS latitude
     icc = b"\x00" * 128 + b"acsp" + b"\x00" * 300  # an ICC header's shape is enough for Pillow to embed it
     photo = Image.effect_noise((120, 80), 40).convert("RGB")
-    upload = encode(photo, "JPEG", exif=exif.tobytes(), icc_profile=icc, comment=b"<script>alert(1)</script>",
-                    xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>')
+    upload = encode(
+        photo,
+        "JPEG",
+        exif=exif.tobytes(),
+        icc_profile=icc,
+        comment=b"<script>alert(1)</script>",
+        xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>',
+    )
     assert {"APP1", "APP2", "COM"} <= set(jpeg_markers(upload)), "the upload really carries the metadata"
     kept = jpeg_markers(prepare(upload).jpeg)
     assert set(kept) <= {"SOI", "APP0", "DQT", "SOF0", "DHT", "SOS", "EOI"}, kept
@@ -131,7 +137,9 @@ def test_messages_name_the_limit_and_the_formats():
 
 
 def test_heic_from_phones_is_accepted():
-    pillow_heif = pytest.importorskip("pillow_heif", reason="pillow-heif is in functions/requirements.txt; this venv lacks it")
+    pillow_heif = pytest.importorskip(
+        "pillow_heif", reason="pillow-heif is in functions/requirements.txt; this venv lacks it"
+    )
     pillow_heif.register_heif_opener()
     result = prepare(encode(Image.new("RGB", (64, 48), (200, 10, 10)), "HEIF"), MB, 10_000)
     assert result.source_format == "HEIF"
@@ -161,7 +169,9 @@ HOSTILE = {
     "16-bit RGBA PNG": rgba16_png,
     "RGBA PNG": lambda w, h: encode(Image.new("RGBA", (w, h), (200, 30, 30, 128)), "PNG"),
     "lossless RGBA WebP": lambda w, h: encode(Image.new("RGBA", (w, h), (20, 200, 20, 100)), "WEBP", lossless=True),
-    "progressive JPEG": lambda w, h: encode(Image.new("RGB", (w, h), (120, 80, 40)), "JPEG", progressive=True, subsampling=0),
+    "progressive JPEG": lambda w, h: encode(
+        Image.new("RGB", (w, h), (120, 80, 40)), "JPEG", progressive=True, subsampling=0
+    ),
     "CMYK JPEG": lambda w, h: encode(Image.new("CMYK", (w, h), (10, 20, 30, 40)), "JPEG"),
     "palette PNG with transparency": lambda w, h: encode(Image.new("P", (w, h), 0), "PNG", transparency=0),
 }

@@ -100,7 +100,9 @@ def check_size(n_bytes: int, max_bytes: int) -> None:
     if n_bytes == 0:
         raise errors.bad_request("The image is empty (0 bytes).", "empty-image")
     if n_bytes > max_bytes:
-        raise errors.ApiError(413, "image-too-large", f"The image is larger than the {_describe_limit(max_bytes)} limit.")
+        raise errors.ApiError(
+            413, "image-too-large", f"The image is larger than the {_describe_limit(max_bytes)} limit."
+        )
 
 
 def _check_header(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
