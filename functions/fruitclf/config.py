@@ -1,15 +1,17 @@
 """Every setting in one place: environment variables with defaults that work on the emulators.
 
-Deployed, the same names come from `functions/.env.<project>` files (which `firebase deploy` also reads when it
-imports main.py, so the function options below are settings too) or the container's environment.
+Deployed, the same names come from `functions/.env.<project>` files or the console; the OpenAI key is a
+Secret Manager secret declared here so that `firebase deploy` wires it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from firebase_functions.params import SecretParam
+
+OPENAI_API_KEY = SecretParam("OPENAI_API_KEY")
 
 
 def _int(name: str, default: int) -> int:
@@ -22,21 +24,6 @@ def _float(name: str, default: float) -> float:
     return float(raw) if raw else default
 
 
-def _bool(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _firebase_config_bucket() -> str:
-    """The project's default bucket as Cloud Functions (and the emulators) describe it: FIREBASE_CONFIG holds
-    JSON, or the path of a JSON file. Projects created since late 2024 have `<project>.firebasestorage.app`,
-    older ones `<project>.appspot.com`: the name is read, never guessed."""
-    raw = os.environ.get("FIREBASE_CONFIG", "").strip()
-    if not raw:
-        return ""
-    config = json.loads(raw if raw.startswith("{") else Path(raw).read_text())
-    return config.get("storageBucket") or ""
-
-
 def _list(name: str, default: str = "") -> tuple[str, ...]:
     raw = os.environ.get(name, default)
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -45,26 +32,49 @@ def _list(name: str, default: str = "") -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     project_id: str = field(default_factory=lambda: os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-fruit")
-    storage_bucket: str = field(default_factory=lambda: os.environ.get("STORAGE_BUCKET", "") or _firebase_config_bucket())
-    firestore_database: str = field(default_factory=lambda: os.environ.get("FIRESTORE_DATABASE", "") or "(default)")
+    storage_bucket: str = field(default_factory=lambda: os.environ.get("STORAGE_BUCKET", ""))
     max_upload_size: int = field(default_factory=lambda: _int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
     max_image_pixels: int = field(default_factory=lambda: _int("MAX_IMAGE_PIXELS", 40_000_000))
     rate_limit_per_minute: int = field(default_factory=lambda: _int("RATE_LIMIT", 60))
+    # Anonymous accounts cost nothing to make, so each gets less than a signed-in one.
+    rate_limit_anonymous: int = field(default_factory=lambda: _int("RATE_LIMIT_ANONYMOUS", 10))
     allowed_origins: tuple[str, ...] = field(default_factory=lambda: _list("ALLOWED_ORIGINS"))
     openai_model: str = field(default_factory=lambda: os.environ.get("OPENAI_MODEL", "gpt-4o"))
     openai_base_url: str = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL", ""))
     openai_timeout_s: float = field(default_factory=lambda: _float("OPENAI_TIMEOUT", 8.0))
     firestore_deadline_s: float = field(default_factory=lambda: _float("FIRESTORE_DEADLINE", 10.0))
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
-    # Cloud Functions options, read when `firebase deploy` imports main.py.
-    region: str = field(default_factory=lambda: os.environ.get("REGION", "") or "us-central1")
-    min_instances: int = field(default_factory=lambda: _int("MIN_INSTANCES", 0))
-    max_instances: int = field(default_factory=lambda: _int("MAX_INSTANCES", 20))
-    use_openai_secret: bool = field(default_factory=lambda: _bool("USE_OPENAI_SECRET"))
+    # Project-wide cap on vision-model calls per UTC day: the OpenAI bill has a ceiling whatever callers do.
+    second_opinion_daily_max: int = field(default_factory=lambda: _int("SECOND_OPINION_DAILY_MAX", 500))
+
+    @property
+    def bucket_name(self) -> str:
+        return self.storage_bucket or f"{self.project_id}.appspot.com"
 
     @property
     def emulated(self) -> bool:
-        return bool(os.environ.get("FUNCTIONS_EMULATOR") or os.environ.get("FIRESTORE_EMULATOR_HOST"))
+        return emulator_mode()
+
+
+EMULATOR_HOSTS = ("FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")
+
+
+class EmulatorSettingsInProduction(RuntimeError):
+    """Emulator settings reached a deployed function: its shortcuts would trust unsigned tokens."""
+
+
+def emulator_mode() -> bool:
+    """Whether the emulator-only shortcuts (anonymous credentials, our own token-expiry check) may run.
+
+    Only where emulators run: the Emulator Suite sets FUNCTIONS_EMULATOR=true and the *_EMULATOR_HOST
+    variables. A deployed function (Cloud Run sets K_CONFIGURATION, which the functions emulator never does,
+    and K_SERVICE, which it sets only beside FUNCTIONS_EMULATOR) refuses to start in that mode, since the
+    admin SDK itself skips token signatures when FIREBASE_AUTH_EMULATOR_HOST is set."""
+    wanted = os.environ.get("FUNCTIONS_EMULATOR") == "true" or any(os.environ.get(name) for name in EMULATOR_HOSTS)
+    deployed = bool(os.environ.get("K_CONFIGURATION")) or (bool(os.environ.get("K_SERVICE")) and os.environ.get("FUNCTIONS_EMULATOR") != "true")
+    if wanted and deployed:
+        raise EmulatorSettingsInProduction("emulator settings are set in a deployed function; refusing to use them")
+    return wanted
 
 
 def settings() -> Settings:

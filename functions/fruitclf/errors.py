@@ -17,6 +17,9 @@ class ApiError(Exception):
         return {"error": {"code": self.code, "message": self.message}}
 
 
+RETRY_UNAVAILABLE_S = 5  # what a 503 tells clients to wait before retrying
+
+
 def bad_request(message: str, code: str = "bad-request") -> ApiError:
     return ApiError(400, code, message)
 
@@ -38,4 +41,4 @@ def not_found(message: str = "Nothing is here.", code: str = "not-found") -> Api
 
 
 def unavailable(message: str = "A backing service is unavailable; try again shortly.", code: str = "unavailable") -> ApiError:
-    return ApiError(503, code, message)
+    return ApiError(503, code, message, headers={"Retry-After": str(RETRY_UNAVAILABLE_S)})

@@ -5,6 +5,7 @@ The only module that calls firebase_admin.auth. SDK errors become ApiErrors here
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class Account:
     uid: str
     email: str | None
     claims: dict
+    anonymous: bool  # signed in anonymously: no sign-in provider is linked to the account
 
 
 def verify_id_token(token: str) -> dict:
@@ -29,13 +31,19 @@ def verify_id_token(token: str) -> dict:
         return auth.verify_id_token(token, app=admin_app())
     except auth.ExpiredIdTokenError:
         raise errors.token_expired()
-    except (auth.InvalidIdTokenError, ValueError) as exc:
-        log.info("rejected id token: %s", exc)
-        raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token")
+    except auth.CertificateFetchError:
+        # Google's signing keys could not be fetched: nothing is wrong with the token, so the caller may retry.
+        log.error(json.dumps({"event": "token-certificates-unavailable"}))
+        raise errors.unavailable("Sign-in cannot be checked right now; try again shortly.") from None
+    except (auth.InvalidIdTokenError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+        # Besides its own errors, the SDK's JWT parsing trips over hostile shapes (a payload that is a list,
+        # JSON nested thousands deep). The message may quote the token, so only the error's type is logged.
+        log.info(json.dumps({"event": "invalid-id-token", "error": type(exc).__name__}))
+        raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token") from None
 
 
 def _account(user) -> Account:
-    return Account(uid=user.uid, email=user.email, claims=dict(user.custom_claims or {}))
+    return Account(uid=user.uid, email=user.email, claims=dict(user.custom_claims or {}), anonymous=not user.provider_data)
 
 
 def by_uid(uid: str) -> Account | None:

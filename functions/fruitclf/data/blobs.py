@@ -32,7 +32,8 @@ def delete_quietly(path: str) -> None:
     except gexc.NotFound:
         pass
     except Exception:  # noqa: BLE001 - cleanup must not mask the error that caused it
-        log.exception("could not delete %s", path)
+        # The folder names the owner; the last segment of an upload's path is the client's file name.
+        log.exception("could not delete an object in %s/", path.rsplit("/", 1)[0])
 
 
 def stat(path: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from .cloud_logging import configure as configure_logging
+from .upload_paths import uploader
 
 configure_logging()
 
@@ -28,6 +29,10 @@ def handle_http(req):
 
 
 def handle_storage_upload(event) -> None:
+    # The server's own writes fire this event too: they are skipped before the classify service (model,
+    # Pillow, clients) is even imported.
+    if uploader(event.data.name) is None:
+        return
     from .upload_trigger import on_upload
 
     on_upload(event.data)

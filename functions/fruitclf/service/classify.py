@@ -152,11 +152,13 @@ def upload_doc_id(path: str, generation: int | str | None) -> str:
     return "u" + hashlib.sha256(f"{path}#{generation}".encode()).hexdigest()[:27]
 
 
-def record_upload_error(uid: str, path: str, generation: int | str | None, error: errors.ApiError) -> str:
+def record_upload_error(uid: str, path: str, generation: int | str | None, error: errors.ApiError) -> str | None:
     """Why an upload could not be classified, for the app to show (users/<uid>/uploadErrors/<id>); the upload
-    itself is removed. Returns the error's id."""
-    error_id = upload_doc_id(path, generation)
-    store.record_upload_error(uid, error_id, path, error)
+    itself is removed. Returns the error's id, None when there is no account to tell (nothing is recorded
+    under a uid nobody owns)."""
+    error_id = None if error.code == "user-not-found" else upload_doc_id(path, generation)
+    if error_id:
+        store.record_upload_error(uid, error_id, path, error)
     blobs.delete_quietly(path)
     return error_id
 

@@ -1,4 +1,4 @@
-"""Rate limits per user and per organisation: who gets how many classifications a minute.
+"""Limits: who gets how many classifications a minute, and how many second opinions the project buys a day.
 
 Every door calls `enforce` through the classify service; the shared windows live in data/ratelimits.py.
 """
@@ -14,20 +14,47 @@ from . import monitoring
 from .identity import Caller
 from .orgs import OrgConfig
 
+DAY_S = 24 * 60 * 60
+SECOND_OPINIONS_KEY = "second-opinions"
+
+
+def per_minute(caller: Caller) -> int:
+    """The caller's own classifications a minute (their org has its own limit besides)."""
+    cfg = settings()
+    return cfg.rate_limit_anonymous if caller.anonymous else cfg.rate_limit_per_minute
+
 
 def enforce(caller: Caller, org: OrgConfig) -> None:
     """Raise 429 (with Retry-After) when the caller or their organisation is over its per-minute limit."""
-    checks = [(f"user-{caller.uid}", settings().rate_limit_per_minute, "you")]
+    who = "an anonymous account" if caller.anonymous else "you"
+    checks = [(f"user-{caller.uid}", per_minute(caller), who)]
     if org.org_id:
         checks.append((f"org-{org.org_id}", org.requests_per_minute, "your organisation"))
     for key, limit, who in checks:
         wait = ratelimits.take(key, limit)
         if wait is not None:
             monitoring.record_rate_limited(org.org_id)
-            seconds = max(1, math.ceil(wait))
-            raise errors.ApiError(
-                429,
-                "rate-limited",
-                f"Too many requests: {who} may classify {limit} images a minute. Try again in {seconds} s.",
-                headers={"Retry-After": str(seconds)},
-            )
+            raise _too_many("rate-limited", f"Too many requests: {who} may classify {limit} images a minute.", wait)
+
+
+def _take_second_opinion() -> float | None:
+    return ratelimits.take(SECOND_OPINIONS_KEY, settings().second_opinion_daily_max, window_s=DAY_S)
+
+
+def take_second_opinion() -> bool:
+    """Take one of today's second opinions (the project-wide SECOND_OPINION_DAILY_MAX); False when none is left."""
+    return _take_second_opinion() is None
+
+
+def require_second_opinion() -> None:
+    """Take one of today's second opinions for a caller who asked for one; 429 when none is left."""
+    wait = _take_second_opinion()
+    if wait is not None:
+        raise _too_many(
+            "second-opinion-limit", "Today's second opinions are used up; the classifier itself still answers.", wait
+        )
+
+
+def _too_many(code: str, message: str, wait_s: float) -> errors.ApiError:
+    seconds = max(1, math.ceil(wait_s))
+    return errors.ApiError(429, code, f"{message} Try again in {seconds} s.", headers={"Retry-After": str(seconds)})

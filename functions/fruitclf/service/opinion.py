@@ -36,12 +36,17 @@ def unsure(doc: dict) -> bool:
     return doc["abstained"] or doc["confidence"] < settings().second_opinion_below
 
 
+def not_asked(reason: str) -> dict:
+    """The opinion recorded when the vision model is not asked."""
+    return {"label": None, "confidence": None, "model": settings().openai_model, "note": f"No second opinion: {reason}."}
+
+
 def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
     """Ask the vision model; always returns {"label", "confidence", "model", "note"} (label None on failure)."""
     cfg = settings()
     result = {"label": None, "confidence": None, "model": cfg.openai_model, "note": None}
     if not available():
-        return {**result, "note": "No second opinion: the OpenAI key is not configured."}
+        return not_asked("the OpenAI key is not configured")
     try:
         import openai
 

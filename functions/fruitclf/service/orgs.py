@@ -41,8 +41,11 @@ class OrgConfig:
         }
 
 
-def default_config() -> OrgConfig:
-    return OrgConfig(None, None, None, DEFAULT_FEATURES, settings().rate_limit_per_minute)
+def default_config(anonymous: bool = False) -> OrgConfig:
+    """A user without an org: every feature, except that an anonymous account (free to make by the thousand)
+    never spends a second opinion."""
+    features = tuple(f for f in DEFAULT_FEATURES if not (anonymous and f == "second_opinion"))
+    return OrgConfig(None, None, None, features, settings().rate_limit_per_minute)
 
 
 def from_document(org_id: str, data: dict) -> OrgConfig:
@@ -64,7 +67,7 @@ _cache_lock = threading.Lock()
 
 def config_for(caller: Caller) -> OrgConfig:
     if not caller.org:
-        return default_config()
+        return default_config(anonymous=caller.anonymous)
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(caller.org)

@@ -10,14 +10,18 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import errors
+from ..config import settings
 from . import cors
+from .bodies import MULTIPART_OVERHEAD
 
 log = logging.getLogger("fruitclf.api")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(JSON_SORT_KEYS=False)
+    # No body is ever larger than the largest upload plus the multipart framing: anything bigger is a 413
+    # before it is read (JSON endpoints included), and a form with absurdly many parts is one too.
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=settings().max_upload_size + MULTIPART_OVERHEAD, MAX_FORM_PARTS=100)
     if test_config:
         app.config.update(test_config)
 
@@ -59,10 +63,7 @@ def _register_error_handlers(app: Flask) -> None:
 
         if isinstance(exc, (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError)):
             log.error("backing service unavailable: %r", exc)
-            response = jsonify(errors.unavailable().to_dict())
-            response.status_code = 503
-            response.headers["Retry-After"] = "5"
-            return response
+            return api_error(errors.unavailable())
         log.exception("unhandled error on %s %s", request.method, request.path)
         response = jsonify(errors.ApiError(500, "internal", "Something went wrong on our side; it has been logged.").to_dict())
         response.status_code = 500

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ... import errors
 from ...service import history
 from ..auth import current_caller
+from ..bodies import json_object
 from ..present import classification
 
 bp = Blueprint("history", __name__)
@@ -42,8 +42,6 @@ def image(doc_id: str):
 @bp.post("/classifications/<doc_id>/feedback")
 def feedback(doc_id: str):
     caller = current_caller()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise errors.bad_request('Send JSON {"correct": true} or {"label": "<a model label>"}.', "invalid-json")
+    body = json_object('Send JSON {"correct": true} or {"label": "<a model label>"}.')
     label = body.get("label") if isinstance(body.get("label"), str) else None
     return classification(history.give_feedback(caller.uid, doc_id, correct=body.get("correct") is True, label=label))

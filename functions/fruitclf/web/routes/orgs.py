@@ -1,11 +1,12 @@
 """Organisation administration: members read their org; admins change it and its membership."""
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from ... import errors
 from ...service import orgs
 from ...service.identity import Caller
 from ..auth import current_caller
+from ..bodies import json_object
 
 bp = Blueprint("orgs", __name__)
 
@@ -22,13 +23,6 @@ def _admin_of(org_id: str) -> Caller:
     return caller
 
 
-def _json_object() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise errors.bad_request("Send a JSON object.", "invalid-json")
-    return body
-
-
 @bp.get("/orgs/<org_id>")
 def get_org(org_id: str):
     return orgs.config_for(_member_of(org_id)).to_dict()
@@ -37,7 +31,7 @@ def get_org(org_id: str):
 @bp.patch("/orgs/<org_id>")
 def update_org(org_id: str):
     _admin_of(org_id)
-    return orgs.update(org_id, _json_object()).to_dict()
+    return orgs.update(org_id, json_object()).to_dict()
 
 
 @bp.get("/orgs/<org_id>/members")
@@ -49,7 +43,7 @@ def list_members(org_id: str):
 @bp.put("/orgs/<org_id>/members")
 def put_member(org_id: str):
     _admin_of(org_id)
-    body = _json_object()
+    body = json_object()
     if not isinstance(body.get("email"), str):
         raise errors.bad_request('Send {"email": "...", "role": "member" | "admin"}.', "invalid-member")
     return orgs.set_member(org_id, body["email"], body.get("role", "member"))
