@@ -1,17 +1,15 @@
 """Every setting in one place: environment variables with defaults that work on the emulators.
 
-Deployed, the same names come from `functions/.env.<project>` files or the console; the OpenAI key is a
-Secret Manager secret declared here so that `firebase deploy` wires it.
+Deployed, the same names come from `functions/.env.<project>` files (which `firebase deploy` also reads when it
+imports main.py, so the function options below are settings too) or the container's environment.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
-
-from firebase_functions.params import SecretParam
-
-OPENAI_API_KEY = SecretParam("OPENAI_API_KEY")
+from pathlib import Path
 
 
 def _int(name: str, default: int) -> int:
@@ -24,6 +22,21 @@ def _float(name: str, default: float) -> float:
     return float(raw) if raw else default
 
 
+def _bool(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _firebase_config_bucket() -> str:
+    """The project's default bucket as Cloud Functions (and the emulators) describe it: FIREBASE_CONFIG holds
+    JSON, or the path of a JSON file. Projects created since late 2024 have `<project>.firebasestorage.app`,
+    older ones `<project>.appspot.com`: the name is read, never guessed."""
+    raw = os.environ.get("FIREBASE_CONFIG", "").strip()
+    if not raw:
+        return ""
+    config = json.loads(raw if raw.startswith("{") else Path(raw).read_text())
+    return config.get("storageBucket") or ""
+
+
 def _list(name: str, default: str = "") -> tuple[str, ...]:
     raw = os.environ.get(name, default)
     return tuple(item.strip() for item in raw.split(",") if item.strip())
@@ -32,7 +45,8 @@ def _list(name: str, default: str = "") -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     project_id: str = field(default_factory=lambda: os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-fruit")
-    storage_bucket: str = field(default_factory=lambda: os.environ.get("STORAGE_BUCKET", ""))
+    storage_bucket: str = field(default_factory=lambda: os.environ.get("STORAGE_BUCKET", "") or _firebase_config_bucket())
+    firestore_database: str = field(default_factory=lambda: os.environ.get("FIRESTORE_DATABASE", "") or "(default)")
     max_upload_size: int = field(default_factory=lambda: _int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
     max_image_pixels: int = field(default_factory=lambda: _int("MAX_IMAGE_PIXELS", 40_000_000))
     rate_limit_per_minute: int = field(default_factory=lambda: _int("RATE_LIMIT", 60))
@@ -46,10 +60,11 @@ class Settings:
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
     # Project-wide cap on vision-model calls per UTC day: the OpenAI bill has a ceiling whatever callers do.
     second_opinion_daily_max: int = field(default_factory=lambda: _int("SECOND_OPINION_DAILY_MAX", 500))
-
-    @property
-    def bucket_name(self) -> str:
-        return self.storage_bucket or f"{self.project_id}.appspot.com"
+    # Cloud Functions options, read when `firebase deploy` imports main.py.
+    region: str = field(default_factory=lambda: os.environ.get("REGION", "") or "us-central1")
+    min_instances: int = field(default_factory=lambda: _int("MIN_INSTANCES", 0))
+    max_instances: int = field(default_factory=lambda: _int("MAX_INSTANCES", 20))
+    use_openai_secret: bool = field(default_factory=lambda: _bool("USE_OPENAI_SECRET"))
 
     @property
     def emulated(self) -> bool:

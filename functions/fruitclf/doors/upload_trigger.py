@@ -15,6 +15,7 @@ import json
 import logging
 
 from .. import errors
+from ..config import settings
 from ..service import classify
 from ..service.identity import caller_for_uid
 from .upload_paths import uploader
@@ -27,6 +28,11 @@ def on_upload(data) -> None:
     uid = uploader(path)
     if uid is None:
         return  # not an upload we handle (for example the server's own users/<uid>/images/ writes)
+    ours = settings().storage_bucket
+    if data.bucket != ours:
+        # Reading it from our bucket would find nothing and look like a replay: say so instead.
+        log.warning(json.dumps({"event": "upload-other-bucket", "bucket": data.bucket, "expected": ours, "uid": uid}))
+        return
     try:
         doc = classify.classify_stored_upload(caller_for_uid(uid), path, source="mobile")
         log.info(json.dumps({"event": "upload-classified", "uid": uid, "id": doc["id"]}))
