@@ -4,7 +4,7 @@ import datetime as dt
 
 from google.cloud.firestore import Increment
 
-from fruitclf.data import counters
+from fruitclf.data import counters, sharded
 
 
 def value(increment: Increment):
@@ -33,7 +33,7 @@ def test_confidence_bins_cover_zero_to_one():
 
 
 def test_shards_merge_field_by_field():
-    merged = counters.merge([{"total": 2, "perLabel": {"kiwi": 2}}, {"total": 1, "perLabel": {"kiwi": 1, "lime": 1}}, {}])
+    merged = sharded.merge([{"total": 2, "perLabel": {"kiwi": 2}}, {"total": 1, "perLabel": {"kiwi": 1, "lime": 1}}, {}])
     assert merged == {"total": 3, "perLabel": {"kiwi": 3, "lime": 1}}
 
 

@@ -9,7 +9,6 @@ Writers add signed deltas (Firestore increments) in the same commit as the docum
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from google.cloud.firestore import Increment
 
@@ -51,20 +50,6 @@ def for_feedback(old: dict | None, new: dict) -> dict:
     old_given, old_correct = feedback_counts(old)
     new_given, new_correct = feedback_counts(new)
     return {"feedbackN": Increment(new_given - old_given), "feedbackCorrect": Increment(new_correct - old_correct)}
-
-
-def merge(summaries: Iterable[dict]) -> dict:
-    """Sum shard documents field by field (maps are summed key by key)."""
-    total: dict = {}
-    for summary in summaries:
-        for key, value in summary.items():
-            if isinstance(value, dict):
-                bucket = total.setdefault(key, {})
-                for inner, n in value.items():
-                    bucket[inner] = bucket.get(inner, 0) + n
-            elif isinstance(value, (int, float)):
-                total[key] = total.get(key, 0) + value
-    return total
 
 
 def to_stats(summary: dict, today: dt.date | None = None) -> dict:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import threading
 import time
 from collections import Counter
 
-from google.cloud.firestore import Increment
-
 from .clients import firestore_client
+from .sharded import ShardedCounter, increments, merge
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +52,9 @@ class _Recorder:
         if not pending:
             return
         try:
-            client = firestore_client()
-            batch = client.batch()
+            batch = firestore_client().batch()
             for (scope, day), counts in pending.items():
-                fields: dict = {"day": day}
-                for name, n in counts.items():
-                    head, _, bucket = name.partition(".")
-                    if bucket:
-                        fields.setdefault(head, {})[bucket] = Increment(n)
-                    else:
-                        fields[name] = Increment(n)
-                batch.set(client.document("ops", scope, "days", f"{day}-{random.randrange(SHARDS)}"), fields, merge=True)
+                ShardedCounter(("ops", scope, "days"), day, SHARDS).add({"day": day, **increments(counts)}, batch)
             batch.commit()
         except Exception:  # noqa: BLE001 - monitoring must never fail serving; a lost sample is acceptable
             log.warning("could not record monitoring samples", exc_info=True)
@@ -74,6 +64,10 @@ _recorder = _Recorder()
 add = _recorder.add
 
 
-def shards_since(scope: str, since: str) -> list[dict]:
-    """Every shard document of `scope` from the day `since` (YYYY-MM-DD) on."""
-    return [s.to_dict() for s in firestore_client().collection("ops", scope, "days").where("day", ">=", since).stream()]
+def days_since(scope: str, since: str) -> dict[str, dict]:
+    """Each day's figures of `scope` from the day `since` (YYYY-MM-DD) on, summed over shards."""
+    by_day: dict[str, list[dict]] = {}
+    for snapshot in firestore_client().collection("ops", scope, "days").where("day", ">=", since).stream():
+        data = snapshot.to_dict()
+        by_day.setdefault(data["day"], []).append(data)
+    return {day: merge(shards) for day, shards in by_day.items()}

@@ -1,8 +1,7 @@
-"""Fixed rate-limit windows shared by every function instance (Firestore): one minute for the per-user and
-per-org limits, one UTC day for the project's second-opinion ceiling.
+"""Fixed one-minute rate-limit windows shared by every function instance (Firestore).
 
-Each key (user, org, ...) has a window whose quota is split over up to SHARDS documents,
-ratelimits/<key>:<window>:<shard>. A request increments one shard picked at random and reads the new count
+Each key (user or org) has a window whose quota is split over up to SHARDS documents,
+ratelimits/<key>:<window>-<shard> (data/sharded.py). A request increments one shard picked at random and reads the new count
 back from the same write (the increment's transform result), so there is no transaction to contend on: the
 first `quota` increments of a shard are granted, later ones overshoot and are refused, and the request moves on
 to the next shard. Exactly `limit` requests pass in each window, since the shards' quotas add up to it. Old
@@ -16,16 +15,14 @@ import random
 import threading
 import time
 
-from google.cloud.firestore import Increment
-
-from .clients import firestore_client
+from .sharded import ShardedCounter
 
 WINDOW_S = 60
 SHARDS = 8
 
-# Shards this instance has seen spent, per (key, window length, window): a refused client that keeps retrying
-# costs one write per retry instead of one per shard.
-_spent: dict[tuple[str, int, int], set[int]] = {}
+# Shards this instance has seen spent, per (key, window): a refused client that keeps retrying costs one write
+# per retry instead of one per shard.
+_spent: dict[tuple[str, int], set[int]] = {}
 _spent_lock = threading.Lock()
 
 
@@ -36,28 +33,26 @@ def shard_quotas(limit: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(n)]
 
 
-def take(key: str, limit: int, now: float | None = None, window_s: int = WINDOW_S) -> float | None:
-    """Take one unit of `key`'s quota in the current `window_s` window; None if granted, else the seconds until
-    the window resets."""
+def take(key: str, limit: int, now: float | None = None) -> float | None:
+    """Take one unit of `key`'s quota; None if granted, else the seconds until the window resets."""
     now = time.time() if now is None else now
-    window = int(now // window_s)
-    retry_after = (window + 1) * window_s - now
+    window = int(now // WINDOW_S)
+    retry_after = (window + 1) * WINDOW_S - now
     if limit <= 0:
         return retry_after
     quotas = shard_quotas(limit)
     with _spent_lock:
-        for stale in [k for k in _spent if k[1] == window_s and k[2] < window]:
+        for stale in [k for k in _spent if k[1] < window]:
             del _spent[stale]
-        spent = _spent.setdefault((key, window_s, window), set())
-    expires = dt.datetime.fromtimestamp((window + 2) * window_s, dt.UTC)
+        spent = _spent.setdefault((key, window), set())
+    expires = dt.datetime.fromtimestamp((window + 2) * WINDOW_S, dt.timezone.utc)
+    counter = ShardedCounter(("ratelimits",), f"{key}:{window}", len(quotas))
     start = random.randrange(len(quotas))
     for step in range(len(quotas)):
         shard = (start + step) % len(quotas)
         if shard in spent:
             continue
-        ref = firestore_client().document("ratelimits", f"{key}:{window}:{shard}")
-        result = ref.set({"count": Increment(1), "expiresAt": expires}, merge=True)
-        if result.transform_results[0].integer_value <= quotas[shard]:
+        if counter.increment(shard, "count", also={"expiresAt": expires}) <= quotas[shard]:
             return None
         with _spent_lock:
             spent.add(shard)

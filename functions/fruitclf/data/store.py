@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import random
 import re
 
 from google.api_core import exceptions as gexc
@@ -21,6 +20,7 @@ from .. import errors
 from . import counters
 from .clients import firestore_client, run_transaction
 from .clock import utcnow
+from .sharded import ShardedCounter
 
 ORG_COUNTER_SHARDS = 8
 _DOC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -34,13 +34,9 @@ def user_summary(uid: str):
     return firestore_client().document("users", uid, "counters", "summary")
 
 
-def org_shards(org_id: str):
-    return firestore_client().collection("orgs", org_id, "counters")
-
-
-def _random_org_shard(org_id: str):
+def org_aggregates(org_id: str) -> ShardedCounter:
     # Spread an organisation's writes over shards so one hot document is not the bottleneck.
-    return org_shards(org_id).document(f"shard-{random.randrange(ORG_COUNTER_SHARDS)}")
+    return ShardedCounter(("orgs", org_id, "counters"), "shard", ORG_COUNTER_SHARDS)
 
 
 def new_id() -> str:
@@ -51,7 +47,7 @@ def _add_to_aggregates(writer, uid: str, org_id: str | None, delta: dict) -> Non
     """Add `delta` to the user's (and their org's) aggregates in the same batch or transaction as the change."""
     writer.set(user_summary(uid), delta, merge=True)
     if org_id:
-        writer.set(_random_org_shard(org_id), delta, merge=True)
+        org_aggregates(org_id).add(delta, writer)
 
 
 def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
@@ -180,4 +176,4 @@ def read_summary(uid: str) -> dict:
 
 
 def read_org_summary(org_id: str) -> dict:
-    return counters.merge(s.to_dict() for s in org_shards(org_id).stream())
+    return org_aggregates(org_id).total()

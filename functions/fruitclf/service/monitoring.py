@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 
-from ..data import counters, ops
+from ..data import ops
 
 # Upper edges (ms) of the latency histogram's buckets; the last bucket is open-ended.
 LATENCY_EDGES_MS = (10, 20, 30, 40, 50, 60, 70, 80, 100, 125, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000)
@@ -53,12 +53,10 @@ def percentile(hist: dict, q: float) -> float | None:
 def daily(scope: str, days: int = 30) -> list[dict]:
     """Per-day figures for `scope`, oldest first, merged over shards."""
     since = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days - 1)).isoformat()
-    by_day: dict[str, list[dict]] = {}
-    for data in ops.shards_since(scope, since):
-        by_day.setdefault(data["day"], []).append(data)
+    by_day = ops.days_since(scope, since)
     out = []
     for day in sorted(by_day):
-        merged = counters.merge(by_day[day])
+        merged = by_day[day]
         requests = int(merged.get("requests", 0))
         hist = merged.get("latencyHist", {})
         out.append(

@@ -1,0 +1,74 @@
+"""The one sharded counter: a count kept in several documents so that concurrent writers rarely meet.
+
+A counter `name` in collection C lives in documents C/<name>-<n>, n < shards. Writers add to one shard (picked
+at random, or a given one); readers sum every shard field by field. Used for an org's aggregates
+(orgs/<orgId>/counters), the ops figures (ops/<scope>/days) and the rate-limit windows (ratelimits).
+Shards are a storage detail: nothing above data/ sees them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from google.cloud.firestore import Increment
+
+from .clients import firestore_client
+
+
+class ShardedCounter:
+    def __init__(self, collection: tuple[str, ...], name: str, shards: int):
+        self.collection, self.name, self.shards = collection, name, shards
+
+    def shard(self, n: int | None = None):
+        """The document of shard `n` (a random one when None)."""
+        n = random.randrange(self.shards) if n is None else n
+        return firestore_client().collection(*self.collection).document(f"{self.name}-{n}")
+
+    def add(self, fields: dict, writer=None, n: int | None = None) -> None:
+        """Merge `fields` (Increment values, see `increments`) into one shard; in `writer`'s batch or
+        transaction when given, so the count changes in the same commit as what it counts."""
+        ref = self.shard(n)
+        if writer is None:
+            ref.set(fields, merge=True)
+        else:
+            writer.set(ref, fields, merge=True)
+
+    def increment(self, n: int, field: str, also: dict | None = None) -> int:
+        """Add 1 to `field` of shard `n` and return its new value (from the write itself: no read, no
+        transaction)."""
+        result = self.shard(n).set({field: Increment(1), **(also or {})}, merge=True)
+        return result.transform_results[0].integer_value
+
+    def total(self) -> dict:
+        return merge(
+            s.to_dict()
+            for s in firestore_client().collection(*self.collection).stream()
+            if s.id.rsplit("-", 1)[0] == self.name
+        )
+
+
+def increments(counts: dict[str, int | float]) -> dict:
+    """Firestore increments for `counts`; a name "head.key" adds to the key of the map `head`."""
+    fields: dict = {}
+    for name, n in counts.items():
+        head, _, key = name.partition(".")
+        if key:
+            fields.setdefault(head, {})[key] = Increment(n)
+        else:
+            fields[name] = Increment(n)
+    return fields
+
+
+def merge(shards: Iterable[dict]) -> dict:
+    """Sum shard documents field by field (maps are summed key by key; other values are ignored)."""
+    total: dict = {}
+    for shard in shards:
+        for key, value in shard.items():
+            if isinstance(value, dict):
+                bucket = total.setdefault(key, {})
+                for inner, n in value.items():
+                    bucket[inner] = bucket.get(inner, 0) + n
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+    return total
