@@ -151,7 +151,9 @@ def make_org(org_id: str | None = None, requests_per_minute: int = 60, **fields)
 
 
 def join_org(user: User, org_id: str, role: str = "member") -> User:
+    """Membership as the server records it: the user's custom claims and orgs/<orgId>/members/<uid>."""
     set_claims(user.uid, {"org": org_id, "role": role})
+    firestore().document("orgs", org_id, "members", user.uid).set({"uid": user.uid, "email": user.email, "role": role})
     return sign_in(user)
 
 
