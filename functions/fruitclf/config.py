@@ -48,7 +48,10 @@ class Settings:
     storage_bucket: str = field(default_factory=lambda: os.environ.get("STORAGE_BUCKET", "") or _firebase_config_bucket())
     firestore_database: str = field(default_factory=lambda: os.environ.get("FIRESTORE_DATABASE", "") or "(default)")
     max_upload_size: int = field(default_factory=lambda: _int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
-    max_image_pixels: int = field(default_factory=lambda: _int("MAX_IMAGE_PIXELS", 40_000_000))
+    # 24 M pixels (6000x4000, a 24-megapixel camera): at that size the worst accepted image (a lossless RGBA WebP,
+    # ~16 bytes a pixel while Pillow decodes it) with the function's 8 concurrent requests stays below 70% of 1 GiB
+    # (docs/benchmarks.md, tests/bench/bench_memory.py); 40 M did not.
+    max_image_pixels: int = field(default_factory=lambda: _int("MAX_IMAGE_PIXELS", 24_000_000))
     rate_limit_per_minute: int = field(default_factory=lambda: _int("RATE_LIMIT", 60))
     # Anonymous accounts cost nothing to make, so each gets less than a signed-in one.
     rate_limit_anonymous: int = field(default_factory=lambda: _int("RATE_LIMIT_ANONYMOUS", 10))
