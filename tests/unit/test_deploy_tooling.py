@@ -66,3 +66,14 @@ def test_deploy_plan_is_non_interactive_and_protects_data():
     assert "firestore:backups:schedules:create --project my-fruit-project --recurrence DAILY --retention 30d" in plan
     assert "--soft-delete-duration=30d" in plan
     assert "ops/apply my-fruit-project" in plan
+
+
+def test_deploy_refuses_a_region_setting_hosting_does_not_rewrite_to():
+    settings = ROOT / "functions" / ".env.my-moved-project"
+    settings.write_text("REGION=europe-west1\n")
+    try:
+        result = run("bash", "scripts/deploy", "--check", "my-moved-project")
+    finally:
+        settings.unlink()
+    assert result.returncode == 1
+    assert "/api rewrite in region europe-west1 (the REGION setting), not us-central1" in result.stderr
