@@ -6,8 +6,11 @@ imports main.py, so the function options below are settings too) or the containe
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +66,14 @@ class Settings:
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
     # Project-wide cap on vision-model calls per UTC day: the OpenAI bill has a ceiling whatever callers do.
     second_opinion_daily_max: int = field(default_factory=lambda: _int("SECOND_OPINION_DAILY_MAX", 500))
+    # How long an instance trusts what it last read of an account (deleted, disabled, sessions revoked, its org
+    # and role): an ended session is refused at most this long after the change (admin actions always re-read).
+    session_check_seconds: float = field(default_factory=lambda: _float("SESSION_CHECK_SECONDS", 30.0))
+    # Firebase App Check: with enforcement on, every API call but /api/health and /api/model needs a valid
+    # X-Firebase-AppCheck token. The project number names the token's issuer and audience.
+    app_check_enforce: bool = field(default_factory=lambda: _bool("APP_CHECK_ENFORCE"))
+    project_number: str = field(default_factory=lambda: os.environ.get("PROJECT_NUMBER", "").strip())
+    app_check_jwks_url: str = field(default_factory=lambda: os.environ.get("APP_CHECK_JWKS_URL", "") or "https://firebaseappcheck.googleapis.com/v1/jwks")
     # Cloud Functions options, read when `firebase deploy` imports main.py.
     region: str = field(default_factory=lambda: os.environ.get("REGION", "") or "us-central1")
     min_instances: int = field(default_factory=lambda: _int("MIN_INSTANCES", 0))
@@ -95,6 +106,21 @@ def emulator_mode() -> bool:
     return wanted
 
 
+# Settings a door passed in for the calls it makes (create_app(settings=...), `using`); None: the environment.
+_passed_in: contextvars.ContextVar[Settings | None] = contextvars.ContextVar("fruitclf_settings", default=None)
+
+
 def settings() -> Settings:
-    """Fresh settings from the environment (cheap; tests change the environment between cases)."""
-    return Settings()
+    """The settings in force: those passed in for the current call, else fresh ones from the environment (cheap;
+    tests change the environment between cases)."""
+    return _passed_in.get() or Settings()
+
+
+@contextmanager
+def using(custom: Settings) -> Iterator[Settings]:
+    """Make `custom` the settings of every call inside the block, in this thread (a request, a trigger event)."""
+    token = _passed_in.set(custom)
+    try:
+        yield custom
+    finally:
+        _passed_in.reset(token)

@@ -30,3 +30,15 @@ def test_every_response_has_the_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_settings_passed_to_the_factory_replace_the_environment(monkeypatch):
+    from fruitclf.config import Settings, settings
+
+    monkeypatch.delenv("ALLOWED_ORIGINS", raising=False)
+    preflight = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+    assert create_app().test_client().options("/api/classify", headers=preflight).status_code == 403
+    custom = Settings(allowed_origins=("https://shop.example",))
+    allowed = create_app(settings=custom).test_client().options("/api/classify", headers=preflight)
+    assert allowed.status_code == 204 and allowed.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert settings().allowed_origins == (), "only that app's requests see them"

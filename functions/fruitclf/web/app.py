@@ -6,24 +6,27 @@ import json
 import logging
 import time
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import errors
-from ..config import settings
+from .. import config
+from ..config import Settings
 from . import cors
 from .bodies import MULTIPART_OVERHEAD
 
 log = logging.getLogger("fruitclf.api")
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(settings: Settings | None = None) -> Flask:
+    """The API. `settings` (for tests, or another deployment) replace the environment's for every request this
+    app serves; without them each request reads the environment (config.settings)."""
     app = Flask(__name__)
+    app.config["FRUITCLF_SETTINGS"] = settings
     # No body is ever larger than the largest upload plus the multipart framing: anything bigger is a 413
     # before it is read (JSON endpoints included), and a form with absurdly many parts is one too.
-    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=settings().max_upload_size + MULTIPART_OVERHEAD, MAX_FORM_PARTS=100)
-    if test_config:
-        app.config.update(test_config)
+    max_upload = (settings or config.settings()).max_upload_size
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=max_upload + MULTIPART_OVERHEAD, MAX_FORM_PARTS=100)
 
     from .routes import classify, export, health, history, model, orgs, stats
 
@@ -31,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp, url_prefix="/api")
 
     _register_error_handlers(app)
+    app.before_request(_use_settings)
+    app.teardown_request(_forget_settings)
     app.before_request(_start_timer)
     app.before_request(cors.preflight)
     app.after_request(_finish)
@@ -68,6 +73,19 @@ def _register_error_handlers(app: Flask) -> None:
         response = jsonify(errors.ApiError(500, "internal", "Something went wrong on our side; it has been logged.").to_dict())
         response.status_code = 500
         return response
+
+
+def _use_settings() -> None:
+    passed_in = current_app.config["FRUITCLF_SETTINGS"]
+    if passed_in is not None:
+        g.settings_scope = config.using(passed_in)
+        g.settings_scope.__enter__()
+
+
+def _forget_settings(_exc: BaseException | None) -> None:
+    scope = g.pop("settings_scope", None)
+    if scope is not None:
+        scope.__exit__(None, None, None)
 
 
 def _start_timer() -> None:
