@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from google.api_core import exceptions as gexc
+from google.cloud.storage import Blob
 
 from .clients import bucket
 
@@ -36,6 +37,6 @@ def delete_quietly(path: str) -> None:
         log.exception("could not delete an object in %s/", path.rsplit("/", 1)[0])
 
 
-def stat(path: str):
+def stat(path: str) -> Blob | None:
     """The object's metadata (size, content type), or None when there is no such object."""
     return bucket().get_blob(path, timeout=30)

@@ -6,11 +6,13 @@ listing the admin page reads.
 
 from __future__ import annotations
 
+from google.cloud.firestore import DocumentReference
+
 from .clients import firestore_client
 from .clock import utcnow
 
 
-def _org(org_id: str):
+def _org(org_id: str) -> DocumentReference:
     return firestore_client().document("orgs", org_id)
 
 

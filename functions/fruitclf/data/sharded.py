@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
-from google.cloud.firestore import Increment
+from google.cloud.firestore import DocumentReference, Increment
 
 from .clients import firestore_client
 
@@ -20,7 +20,7 @@ class ShardedCounter:
     def __init__(self, collection: tuple[str, ...], name: str, shards: int):
         self.collection, self.name, self.shards = collection, name, shards
 
-    def shard(self, n: int | None = None):
+    def shard(self, n: int | None = None) -> DocumentReference:
         """The document of shard `n` (a random one when None)."""
         n = random.randrange(self.shards) if n is None else n
         return firestore_client().collection(*self.collection).document(f"{self.name}-{n}")

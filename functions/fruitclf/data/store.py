@@ -26,11 +26,11 @@ ORG_COUNTER_SHARDS = 8
 _DOC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def classifications(uid: str):
+def classifications(uid: str) -> firestore.CollectionReference:
     return firestore_client().collection("users", uid, "classifications")
 
 
-def user_summary(uid: str):
+def user_summary(uid: str) -> firestore.DocumentReference:
     return firestore_client().document("users", uid, "counters", "summary")
 
 
@@ -66,7 +66,7 @@ def _not_found(doc_id: str) -> errors.ApiError:
     return errors.not_found(f"No classification {doc_id[:80]!r} in your history.")
 
 
-def _existing_ref(uid: str, doc_id: str):
+def _existing_ref(uid: str, doc_id: str) -> firestore.DocumentReference:
     # Ids come from URLs: anything that is not an id we issue is simply not found (no odd paths reach Firestore).
     if not _DOC_ID.fullmatch(doc_id):
         raise _not_found(doc_id)
