@@ -41,7 +41,7 @@ def cmd_classify(args) -> int:
             verdict = "not a fruit (abstained)" if r["abstained"] else r["label"]
             print(f"{r['image']}: {verdict}")
             for t in r["topk"]:
-                print(f"    {t['label']:<16} {t['confidence'] * 100:6.2f}%")
+                print(f"    {t['label']:<16} {t['p'] * 100:6.2f}%")
     return rc
 
 

@@ -66,7 +66,7 @@ class Prediction:
 
     def to_dict(self) -> dict:
         return {"label": self.label, "confidence": self.confidence,
-                "topk": [{"label": l, "confidence": c} for l, c in self.topk],
+                "topk": [{"label": label, "p": p} for label, p in self.topk],
                 "abstained": self.abstained, "model_id": self.model_id, "timings_ms": dict(self.timings_ms)}
 
 
