@@ -99,13 +99,15 @@ export const api = {
 /**
  * POST /api/classify with the image, reporting upload progress.
  * @param {Blob} blob the (downscaled) image
- * @param {{filename?: string, onProgress?: (fraction: number) => void, signal?: AbortSignal}} options
+ * @param {{filename?: string, clientId?: string, onProgress?: (fraction: number) => void, signal?: AbortSignal}} options
+ *   clientId: the offline queue's id for the photo, so the server can recognise a repeated upload
  * @returns {Promise<object>} the Classification
  */
-export async function classify(blob, { filename = "photo.jpg", onProgress, signal } = {}) {
+export async function classify(blob, { filename = "photo.jpg", clientId, onProgress, signal } = {}) {
   const headers = await authHeaders();
   const form = new FormData();
   form.append("image", blob, filename);
+  if (clientId) form.append("clientId", clientId);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/classify");

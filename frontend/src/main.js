@@ -2,8 +2,10 @@
 // falls back to /index.html), links with data-link are handled here without a page load.
 import "./styles.css";
 import { watchUser } from "./auth.js";
-import { h, mount } from "./dom.js";
+import { h, mount, toast } from "./dom.js";
 import { explain, sentence } from "./errors.js";
+import { flush } from "./offline/queue.js";
+import { loadDeviceModel } from "./ondevice/model.js";
 import { clearProfile, hasFeature, refreshProfile, session } from "./session.js";
 import * as account from "./views/account.js";
 import * as classifyView from "./views/classify.js";
@@ -96,6 +98,29 @@ window.addEventListener("online", showConnectivity);
 window.addEventListener("offline", showConnectivity);
 showConnectivity();
 
+/** Photos classified offline go to the server once there is a connection (and a signed-in user to own them). */
+async function uploadQueued() {
+  const uid = session.user?.uid;
+  if (!uid || !session.me || navigator.onLine === false) return;
+  const { uploaded, refused, stopped } = await flush(uid).catch(() => ({ uploaded: [], refused: [], stopped: null }));
+  if (uploaded.length === 1) toast("The photo you classified offline is now in your history.");
+  if (uploaded.length > 1) toast(`The ${uploaded.length} photos you classified offline are now in your history.`);
+  for (const { item, error } of refused) toast(`“${item.filename}” was not accepted: ${error.message}`, "error");
+  if (stopped?.status === 429) setTimeout(uploadQueued, (stopped.retryAfter ?? 30) * 1000);
+}
+window.addEventListener("online", uploadQueued);
+
+// The service worker keeps the app, the model and the runtime for offline use (only in a build: not in `vite` dev).
+if (import.meta.env.PROD && "serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {}); // without it the app still works, online
+}
+
+/** After the first paint: the on-device model (a separate chunk, the WebAssembly runtime and the .tflite). */
+function warmDeviceModel() {
+  const later = window.requestIdleCallback ?? ((callback) => setTimeout(callback, 1));
+  later(() => loadDeviceModel().catch(() => {})); // a browser that cannot run it just waits for the server
+}
+
 let lastUid;
 watchUser(async (user) => {
   session.user = user;
@@ -104,8 +129,13 @@ watchUser(async (user) => {
     await refreshProfile();
   }
   if (!user) clearProfile();
+  const signedIn = user && user.uid !== lastUid;
   lastUid = user?.uid;
   render();
+  if (signedIn) {
+    warmDeviceModel();
+    uploadQueued();
+  }
 }).catch((error) => {
   mount(main, h("h1", {}, "The app could not start"), h("p", { class: "error-text", role: "alert" }, error.message));
 });

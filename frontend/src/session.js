@@ -10,6 +10,18 @@ export const session = {
   profileError: null,
 };
 
+// The last /api/me seen on this device: offline, the app still opens with it and classifies on the device.
+const SAVED_PROFILE = "fruit-profile";
+
+function savedProfile() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SAVED_PROFILE));
+    return saved?.uid === session.user?.uid ? saved.me : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Loads /api/me (and /api/model once); on failure keeps the error for the view to explain. */
 export async function refreshProfile() {
   try {
@@ -18,9 +30,11 @@ export async function refreshProfile() {
     const [me] = await Promise.all([api.me(), ensureModel().catch(() => null)]);
     session.me = me;
     session.profileError = null;
+    localStorage.setItem(SAVED_PROFILE, JSON.stringify({ uid: session.user?.uid, me }));
   } catch (error) {
-    session.me = null;
-    session.profileError = error;
+    const offline = error.status === 0 ? savedProfile() : null;
+    session.me = offline;
+    session.profileError = offline ? null : error;
   }
 }
 
@@ -36,6 +50,7 @@ export function ensureModel() {
 }
 
 export function clearProfile() {
+  localStorage.removeItem(SAVED_PROFILE);
   session.me = null;
   session.profileError = null;
 }

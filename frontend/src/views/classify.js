@@ -1,14 +1,18 @@
 // Classify a photo: drop, pick, take with the camera or paste; downscale, upload with progress, show the
-// answer. A failed upload keeps the prepared image so "Try again" does not make the user pick it again.
-import { api, classify } from "../api.js";
+// answer. The model on this device answers first (marked as such); the server's answer replaces it. Offline, the
+// photo waits in the offline queue with the device's answer. A failed upload keeps the prepared image so
+// "Try again" does not make the user pick it again.
+import { api, ApiError, classify } from "../api.js";
 import { h, mount, toast } from "../dom.js";
 import { acceptedFormats, explain, formatBytes, sentence } from "../errors.js";
 import { acceptAttribute, prepareImage } from "../image.js";
-import { hasFeature, limits } from "../session.js";
+import { enqueue } from "../offline/queue.js";
+import { classifyOnDevice } from "../ondevice/model.js";
+import { hasFeature, limits, session } from "../session.js";
 import { resultCard } from "./result-card.js";
 
 export function render(main) {
-  let attempt = null; // {prepared, previewUrl}
+  let attempt = null; // {prepared, previewUrl, device: Promise of the device's answer or null, answered}
   let countdown = null;
   let inflight = null; // the AbortController of the upload in progress: a new photo cancels the old upload
   const picker = h("input", { type: "file", accept: acceptAttribute(limits()), hidden: true, "data-testid": "picker", onchange: onInput });
@@ -101,7 +105,9 @@ export function render(main) {
     try {
       const prepared = await prepareImage(file, limits());
       const previewUrl = prepared.width ? URL.createObjectURL(prepared.blob) : null;
-      attempt = { prepared, previewUrl };
+      // a preview only: a browser that cannot run the model (or decode the photo) simply waits for the server
+      const device = prepared.width ? classifyOnDevice(prepared.blob).catch(() => null) : Promise.resolve(null);
+      attempt = { prepared, previewUrl, device, answered: false };
       showPreview(previewUrl, file.name || "Pasted image");
     } catch (error) {
       showError(error);
@@ -112,12 +118,17 @@ export function render(main) {
 
   async function upload() {
     reset();
+    if (navigator.onLine === false) return saveForLater();
     progressRow.hidden = false;
     progress.value = 0;
     progressText.textContent = "Uploading…";
-    const { prepared } = attempt;
+    const current = attempt;
+    const { prepared } = current;
     inflight?.abort();
     const controller = (inflight = new AbortController());
+    current.device.then((answer) => {
+      if (answer && !current.answered && attempt === current && !controller.signal.aborted) showResult(answer);
+    });
     try {
       const classification = await classify(prepared.blob, {
         filename: prepared.filename,
@@ -128,12 +139,34 @@ export function render(main) {
         },
       });
       progressRow.hidden = true;
+      current.answered = true;
       showResult(classification);
     } catch (error) {
       if (controller.signal.aborted) return; // replaced by a newer photo, which owns the screen now
       progressRow.hidden = true;
+      if (error.code === "offline") return saveForLater();
+      current.answered = true; // the error stays on screen, not a preview that would wait forever
+      resultSlot.replaceChildren();
       showError(error, { canRetry: true });
     }
+  }
+
+  /** Offline: the device's answer now, the photo into the offline queue for the server (and the history). */
+  async function saveForLater() {
+    const current = attempt;
+    current.answered = true;
+    const answer = await current.device;
+    try {
+      await enqueue({ uid: session.user.uid, blob: current.prepared.blob, filename: current.prepared.filename, device: answer });
+    } catch {
+      // no IndexedDB (some private windows): the photo can only wait on screen, for "Try again"
+      showError(new ApiError(0, "offline", "You are offline: reconnect and try again."), { canRetry: true });
+      return;
+    }
+    if (attempt !== current) return;
+    if (answer) showResult(answer, { waiting: "offline" });
+    else
+      mount(resultSlot, h("p", { class: "card device-notice", role: "status" }, "You are offline: the photo is saved on this device and will be classified when you are back online."));
   }
 
   async function askSecondOpinion(classification, button) {
@@ -148,11 +181,12 @@ export function render(main) {
     }
   }
 
-  function showResult(classification) {
+  function showResult(classification, { waiting } = {}) {
     mount(
       resultSlot,
       resultCard(classification, {
         onSecondOpinion: hasFeature("second_opinion") ? (button) => askSecondOpinion(classification, button) : undefined,
+        waiting,
       }),
       h("button", { type: "button", class: "button secondary another", onclick: () => pickButton.focus() }, "Classify another photo"),
     );

@@ -1,8 +1,11 @@
 // The user's classifications, newest first: thumbnails, more on scroll (cursor paging), delete, feedback.
+// Above them, photos classified on this device while offline that wait to upload; once they are uploaded the
+// list reloads, so each shows up once, with the server's answer.
 import { api } from "../api.js";
 import { formatDate, h, labelName, mount, percent, toast } from "../dom.js";
 import { explain, sentence } from "../errors.js";
-import { limits } from "../session.js";
+import { pending, QUEUE_CHANGED } from "../offline/queue.js";
+import { limits, session } from "../session.js";
 import { feedbackControl } from "./feedback.js";
 import { thumbnailLoader } from "./thumbnail.js";
 
@@ -18,10 +21,56 @@ export function render(main) {
   const status = h("p", { class: "history-status", role: "status" });
   const moreButton = h("button", { type: "button", class: "button secondary", hidden: true, onclick: () => loadMore() }, "Load more");
   const sentinel = h("div", { class: "sentinel", "aria-hidden": "true" });
+  const waiting = h("section", { class: "waiting", "aria-label": "Waiting to upload", hidden: true });
   mount(
     main,
-    h("section", { class: "history" }, h("h1", { tabindex: "-1" }, "History"), list, status, moreButton, sentinel),
+    h("section", { class: "history" }, h("h1", { tabindex: "-1" }, "History"), waiting, list, status, moreButton, sentinel),
   );
+
+  const waitingUrls = [];
+  let waitingCount = 0;
+  async function showWaiting() {
+    const items = await pending(session.user.uid).catch(() => []);
+    const uploadedSome = items.length < waitingCount;
+    waitingCount = items.length;
+    waitingUrls.splice(0).forEach((url) => URL.revokeObjectURL(url));
+    waiting.hidden = items.length === 0;
+    mount(
+      waiting,
+      h("h2", {}, "Waiting to upload"),
+      h("p", { class: "meta" }, "Classified on this device while offline; they go to the server when you are back online."),
+      h("ol", { class: "history-list" }, items.map(waitingRow)),
+    );
+    if (uploadedSome) reload();
+  }
+  function waitingRow(item) {
+    const url = URL.createObjectURL(item.blob);
+    waitingUrls.push(url);
+    const answer = item.device;
+    const title = !answer ? "Not classified yet" : answer.abstained ? (answer.label === "not_fruit" ? "Not a fruit" : "Not sure") : labelName(answer.label);
+    return h(
+      "li",
+      { class: "card history-item waiting-item", "data-client-id": item.clientId },
+      h("div", { class: "thumb" }, h("img", { src: url, alt: `Photo waiting to upload: ${title}`, width: "96", height: "96" })),
+      h(
+        "div",
+        { class: "history-body" },
+        h("p", { class: "history-label" }, title, answer ? h("span", { class: "history-confidence" }, ` ${percent(answer.confidence)}`) : ""),
+        h("p", { class: "meta" }, h("time", { datetime: item.createdAt }, formatDate(item.createdAt)), " · on this device, waiting to upload"),
+      ),
+    );
+  }
+  window.addEventListener(QUEUE_CHANGED, showWaiting);
+
+  let generation = 0; // a reload makes pages still in flight stale
+  function reload() {
+    generation++;
+    list.replaceChildren();
+    cursor = null;
+    finished = false;
+    loading = false;
+    loadMore();
+  }
 
   const scrollObserver = new IntersectionObserver((entries) => {
     if (entries.some((entry) => entry.isIntersecting)) loadMore();
@@ -33,8 +82,10 @@ export function render(main) {
     loading = true;
     moreButton.hidden = true;
     status.textContent = "Loading…";
+    const asked = generation;
     try {
       const page = await api.classifications({ limit: PAGE_SIZE, cursor });
+      if (asked !== generation) return;
       for (const item of page.items) list.append(row(item));
       cursor = page.nextCursor;
       finished = !cursor;
@@ -48,11 +99,12 @@ export function render(main) {
         scrollObserver.observe(sentinel);
       }
     } catch (error) {
+      if (asked !== generation) return;
       status.textContent = sentence(explain(error, limits()));
       moreButton.hidden = false;
       moreButton.textContent = "Try again";
     } finally {
-      loading = false;
+      if (asked === generation) loading = false;
     }
   }
 
@@ -110,9 +162,12 @@ export function render(main) {
     }
   }
 
+  showWaiting();
   loadMore();
 
   return () => {
+    window.removeEventListener(QUEUE_CHANGED, showWaiting);
+    waitingUrls.forEach((url) => URL.revokeObjectURL(url));
     scrollObserver.disconnect();
     thumbnails.dispose();
   };

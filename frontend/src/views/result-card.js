@@ -1,8 +1,10 @@
 // The answer for one photo: the label, the top-3 confidence bars, a clear "not a fruit / not sure" state,
-// the model version and the time taken, feedback, and the second opinion when there is one.
+// the model version and the time taken, nutrition per 100 g, feedback, and the second opinion when there is one.
+// An answer from this device (source "device") says so: it is a preview until the server's answer replaces it.
 import { h, labelName, percent } from "../dom.js";
 import { session } from "../session.js";
 import { feedbackControl } from "./feedback.js";
+import { nutritionPanel } from "./nutrition.js";
 
 export function confidenceBars(topk) {
   return h(
@@ -66,28 +68,50 @@ function secondOpinionPanel(secondOpinion) {
   );
 }
 
+function deviceNotice(waiting) {
+  return h(
+    "p",
+    { class: "device-notice", "data-testid": "device-notice" },
+    h("strong", {}, "On this device"),
+    waiting === "offline"
+      ? " · You are offline: the photo is saved here and goes to the server, and your history, when you are back online."
+      : " · The server's answer replaces this in a moment.",
+  );
+}
+
 /**
- * @param {object} classification
- * @param {{onSecondOpinion?: (button: HTMLButtonElement) => void}} options
+ * @param {object} classification the server's, or classifyOnDevice()'s (source "device")
+ * @param {{onSecondOpinion?: (button: HTMLButtonElement) => void, waiting?: "server"|"offline"}} options
+ *   waiting: for a device answer, what it waits for
  */
-export function resultCard(classification, { onSecondOpinion } = {}) {
+export function resultCard(classification, { onSecondOpinion, waiting = "server" } = {}) {
+  const onDevice = classification.source === "device";
   const seconds = classification.timings?.total != null ? `${(classification.timings.total / 1000).toFixed(2)} s` : null;
   return h(
     "article",
-    { class: `card result ${classification.abstained ? "result-unsure" : ""}`, "aria-labelledby": "result-heading", "data-testid": "result" },
-    h("h2", { id: "result-heading", class: "visually-hidden" }, "Result"),
+    {
+      class: `card result ${classification.abstained ? "result-unsure" : ""} ${onDevice ? "result-device" : ""}`,
+      "aria-labelledby": "result-heading",
+      "data-testid": onDevice ? "device-result" : "result",
+      "data-label": classification.label,
+      "data-infer-ms": classification.timings?.infer,
+    },
+    h("h2", { id: "result-heading", class: "visually-hidden" }, onDevice ? "Result on this device" : "Result"),
+    onDevice ? deviceNotice(waiting) : null,
     headline(classification),
     classification.topk?.length ? confidenceBars(classification.topk) : null,
     h(
       "p",
       { class: "meta" },
       `Model ${classification.modelVersion ?? "unknown"}`,
+      onDevice ? " · on this device" : "",
       seconds ? ` · took ${seconds}` : "",
     ),
+    classification.abstained ? null : nutritionPanel(classification.label),
     classification.secondOpinion ? secondOpinionPanel(classification.secondOpinion) : null,
-    onSecondOpinion && !classification.secondOpinion
+    onSecondOpinion && !classification.secondOpinion && !onDevice
       ? h("button", { type: "button", class: "button secondary", onclick: (event) => onSecondOpinion(event.currentTarget) }, "Ask for a second opinion")
       : null,
-    feedbackControl(classification),
+    onDevice ? null : feedbackControl(classification),
   );
 }
