@@ -59,10 +59,14 @@ class Settings:
     # Anonymous accounts cost nothing to make, so each gets less than a signed-in one.
     rate_limit_anonymous: int = field(default_factory=lambda: _int("RATE_LIMIT_ANONYMOUS", 10))
     allowed_origins: tuple[str, ...] = field(default_factory=lambda: _list("ALLOWED_ORIGINS"))
+    # A Secret Manager secret when deployed (USE_OPENAI_SECRET); kept out of repr so that it never reaches a log.
+    openai_api_key: str = field(default_factory=lambda: os.environ.get("OPENAI_API_KEY", "").strip(), repr=False)
     openai_model: str = field(default_factory=lambda: os.environ.get("OPENAI_MODEL", "gpt-4o"))
     openai_base_url: str = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL", ""))
     openai_timeout_s: float = field(default_factory=lambda: _float("OPENAI_TIMEOUT", 8.0))
     firestore_deadline_s: float = field(default_factory=lambda: _float("FIRESTORE_DEADLINE", 10.0))
+    models_dir: str = field(default_factory=lambda: os.environ.get("FRUITCLF_MODELS_DIR", ""))  # "": functions/models
+    interpreter_threads: int = field(default_factory=lambda: _int("FRUITCLF_THREADS", 0))  # 0: the model's default
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
     # Project-wide cap on vision-model calls per UTC day: the OpenAI bill has a ceiling whatever callers do.
     second_opinion_daily_max: int = field(default_factory=lambda: _int("SECOND_OPINION_DAILY_MAX", 500))

@@ -7,7 +7,6 @@ Nothing heavy happens at import: the interpreter is created on the first ``class
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import threading
 import time
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from ..config import settings
 from . import preprocess
 
 __all__ = ["Prediction", "Classifier", "get_classifier", "available_models", "models_dir", "default_model_id"]
@@ -24,8 +24,8 @@ DEFAULT_THREADS = 2  # best single-request latency on an idle 2-core machine; se
 
 
 def models_dir() -> pathlib.Path:
-    env = os.environ.get("FRUITCLF_MODELS_DIR")
-    return pathlib.Path(env) if env else pathlib.Path(__file__).resolve().parents[2] / "models"
+    configured = settings().models_dir
+    return pathlib.Path(configured) if configured else pathlib.Path(__file__).resolve().parents[2] / "models"
 
 
 def available_models() -> list[str]:
@@ -84,7 +84,7 @@ class Classifier:
         self.input_size: int = int(self.card.get("input", {}).get("shape", [1, preprocess.INPUT_SIZE])[1])
         self.abstain_threshold: float = float(self.card.get("abstain_threshold", 0.5))
         if num_threads is None:
-            num_threads = int(os.environ.get("FRUITCLF_THREADS", DEFAULT_THREADS))
+            num_threads = settings().interpreter_threads or DEFAULT_THREADS
         self.num_threads = max(1, num_threads)
         self._lock = threading.Lock()
         self._interp = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 
 from ..config import settings
 
@@ -23,12 +22,8 @@ PROMPT = (
 )
 
 
-def api_key() -> str:
-    return os.environ.get("OPENAI_API_KEY", "").strip()
-
-
 def available() -> bool:
-    return bool(api_key())
+    return bool(settings().openai_api_key)
 
 
 def unsure(doc: dict) -> bool:
@@ -50,7 +45,7 @@ def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
     try:
         import openai
 
-        client = openai.OpenAI(api_key=api_key(), base_url=cfg.openai_base_url or None, timeout=cfg.openai_timeout_s, max_retries=0)
+        client = openai.OpenAI(api_key=cfg.openai_api_key, base_url=cfg.openai_base_url or None, timeout=cfg.openai_timeout_s, max_retries=0)
         guesses = ", ".join(f"{t['label']} ({t['p']:.0%})" for t in topk)
         image_url = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
         completion = client.chat.completions.create(
