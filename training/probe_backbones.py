@@ -10,6 +10,7 @@ regression is trained on the real-photo train splits and scored on the real-phot
 held-out share of the web-photo sets). Latency: tflite-runtime 2.14 in functions/venv, 1 thread, the backbones
 interleaved, p50 and the spread (p10-p90) with the load average. Prints one JSON object.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,7 +90,9 @@ def features(path: pathlib.Path, size: int, files: list[str]) -> np.ndarray:
     it.allocate_tensors()
     out = []
     for i in range(0, len(files), 64):
-        xs = np.concatenate([preprocess.to_input(preprocess.load_rgb(f, draft_size=size), size) for f in files[i:i + 64]])
+        xs = np.concatenate(
+            [preprocess.to_input(preprocess.load_rgb(f, draft_size=size), size) for f in files[i : i + 64]]
+        )
         out.append(invoke_each(it, xs))
     return np.concatenate(out)
 
@@ -127,15 +130,22 @@ def main():
         log(f"{name}: features")
         ftr, fva = features(p, size, [s.path for s in tr]), features(p, size, [s.path for s in va])
         ok = probe(ftr, ytr, fva) == yva
-        result["backbones"][name] = {"input": size, "probe_val_real_top1": float(ok.mean()),
-                                     "probe_val_grocery_top1": float(ok[gro].mean()),
-                                     "probe_val_web_top1": float(ok[~gro].mean()),
-                                     "file_mb_fp32": round(p.stat().st_size / 1e6, 1)}
+        result["backbones"][name] = {
+            "input": size,
+            "probe_val_real_top1": float(ok.mean()),
+            "probe_val_grocery_top1": float(ok[gro].mean()),
+            "probe_val_web_top1": float(ok[~gro].mean()),
+            "file_mb_fp32": round(p.stat().st_size / 1e6, 1),
+        }
         log(json.dumps(result["backbones"][name]))
-    r = subprocess.run([str(REPO / "functions" / "venv" / "bin" / "python"), "-c", BENCH, *paths],
-                       capture_output=True, text=True, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    r = subprocess.run(
+        [str(REPO / "functions" / "venv" / "bin" / "python"), "-c", BENCH, *paths],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONWARNINGS="ignore"),
+    )
     bench = json.loads(r.stdout.strip().splitlines()[-1])
-    for name, p in zip(SIZES, paths):
+    for name, p in zip(SIZES, paths, strict=True):
         result["backbones"][name]["infer_1thread_ms"] = bench[p]
     result["loadavg"] = bench["loadavg"]
     print(json.dumps(result, indent=1))

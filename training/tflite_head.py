@@ -8,6 +8,7 @@ as its output.
 The float32 head is stored at fixed byte offsets (``head`` in model_card.json), so a later head-only retrain
 (training/feedback.py) can patch it with numpy alone, without flatbuffers or torch.
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -86,14 +87,29 @@ def with_head(model, w: np.ndarray, b: np.ndarray) -> tuple[bytes, dict]:
     buf_w.data, buf_b.data = np.frombuffer(w.tobytes(), np.uint8), np.frombuffer(b.tobytes(), np.uint8)
     model.buffers += [buf_w, buf_b]
     tw, tb = schema.TensorT(), schema.TensorT()
-    tw.shape, tw.type, tw.buffer, tw.name = np.array(w.shape, np.int32), schema.TensorType.FLOAT32, len(model.buffers) - 2, b"head_weights"
-    tb.shape, tb.type, tb.buffer, tb.name = np.array(b.shape, np.int32), schema.TensorType.FLOAT32, len(model.buffers) - 1, b"head_bias"
+    tw.shape, tw.type, tw.buffer, tw.name = (
+        np.array(w.shape, np.int32),
+        schema.TensorType.FLOAT32,
+        len(model.buffers) - 2,
+        b"head_weights",
+    )
+    tb.shape, tb.type, tb.buffer, tb.name = (
+        np.array(b.shape, np.int32),
+        schema.TensorType.FLOAT32,
+        len(model.buffers) - 1,
+        b"head_bias",
+    )
     g.tensors += [tw, tb]
     fc.inputs = np.array([fc.inputs[0], len(g.tensors) - 2, len(g.tensors) - 1], dtype=np.int32)
     data = bytes(flatbuffer_utils.convert_object_to_bytearray(model))
-    head = {"weights_offset": data.find(w.tobytes()), "bias_offset": data.find(b.tobytes()),
-            "classes": int(w.shape[0]), "features": int(w.shape[1]), "dtype": "float32",
-            "feature_tensor": int(fc.inputs[0])}
+    head = {
+        "weights_offset": data.find(w.tobytes()),
+        "bias_offset": data.find(b.tobytes()),
+        "classes": int(w.shape[0]),
+        "features": int(w.shape[1]),
+        "dtype": "float32",
+        "feature_tensor": int(fc.inputs[0]),
+    }
     if head["weights_offset"] < 0 or head["bias_offset"] < 0 or data.count(w.tobytes()) != 1:
         raise RuntimeError("could not locate the head in the written model")
     return data, head

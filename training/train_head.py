@@ -17,6 +17,7 @@ Steps (features cached under --work, so a rerun costs seconds):
     head and write <out>/model.tflite (base backbone bytes + float32 head) with labels.txt and model_card.json,
     after checking it on ai-edge-litert here and tflite-runtime 2.14 (functions/venv) against numpy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,7 +61,9 @@ def feature_runner(base_dir: pathlib.Path, work: pathlib.Path, threads: int):
 
 
 def cache_features(run, samples, views, input_view, args, name):
-    key = hashlib.sha1(json.dumps([args.base_key, input_view, [(samples[i].path, k, s) for i, k, s in views]]).encode()).hexdigest()[:12]
+    key = hashlib.sha1(
+        json.dumps([args.base_key, input_view, [(samples[i].path, k, s) for i, k, s in views]]).encode()
+    ).hexdigest()[:12]
     path = pathlib.Path(args.work) / f"pooled-{name}-{input_view}-{key}.npy"
     if path.exists():
         return np.load(path)
@@ -76,20 +79,33 @@ def cache_features(run, samples, views, input_view, args, name):
     for bi, (x, idx) in enumerate(dl):
         out[idx.numpy()] = run(x.permute(0, 2, 3, 1).contiguous().numpy())
         if bi % 40 == 0:
-            log(f"  {name}/{input_view}: {min((bi + 1) * 32, len(views))}/{len(views)}, {(time.time() - t0) / ((bi + 1) * 32) * 1000:.1f} ms/view")
+            log(
+                f"  {name}/{input_view}: {min((bi + 1) * 32, len(views))}/{len(views)}, {(time.time() - t0) / ((bi + 1) * 32) * 1000:.1f} ms/view"
+            )
     np.save(path, out)
     return out
 
 
 def sample_weights(samples, views, y, args):
     """Each label's real photos weigh the same in total (power 1; 0.5 softens); studio and not-fruit likewise."""
+
     def group(s):
-        return "real" if s.source in REAL_PHOTO_SOURCES else s.source
+        if s.source not in REAL_PHOTO_SOURCES:
+            return s.source
+        # --balance-within source: grocery photos are balanced among themselves, web photos among themselves
+        return "real-grocery" if args.balance_within == "source" and s.source == "grocery" else "real"
 
     g = [group(samples[i]) for i, _, _ in views]
-    cnt = collections.Counter(zip(g, y.tolist()))
-    src_w = {"real": 1.0, "nonfruit_photo": 1.0, "nonfruit_studio": 0.5, "fruits360": args.studio_weight}
-    w = np.array([src_w[gi] * cnt[(gi, yi)] ** -args.balance_power for gi, yi in zip(g, y.tolist())])
+    cnt = collections.Counter(zip(g, y.tolist(), strict=True))
+    src_w = {
+        "real": 1.0,
+        "real-grocery": 1.0,
+        "nonfruit_photo": 1.0,
+        "nonfruit_studio": 0.5,
+        "fruits360": args.studio_weight,
+        "synthetic": 0.5,
+    }
+    w = np.array([src_w[gi] * cnt[(gi, yi)] ** -args.balance_power for gi, yi in zip(g, y.tolist(), strict=True)])
     return w / w.mean()
 
 
@@ -103,10 +119,10 @@ def train_head(x, y, w, w0, b0, args):
     g = torch.Generator().manual_seed(SEED)
     steps = args.epochs * (len(y) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.1)
-    for ep in range(args.epochs):
+    for _ in range(args.epochs):
         perm = torch.randperm(len(y), generator=g)
         for b in range(len(y) // args.batch):
-            idx = perm[b * args.batch:(b + 1) * args.batch]
+            idx = perm[b * args.batch : (b + 1) * args.batch]
             logits = xt[idx] @ W.T + B
             loss = (F.cross_entropy(logits, yt[idx], reduction="none", label_smoothing=args.smoothing) * wt[idx]).mean()
             loss = loss + args.anchor * ((W - W0) ** 2).sum()  # stay near the base head: keep what it knew
@@ -123,8 +139,12 @@ def score(logits, y, src, labels, T=1.0, thr=None):
     nf = labels.index("not_fruit")
     out = {}
     real = np.isin(src, REAL_VAL)
-    for name, m in (("grocery", src == "grocery"), ("web", np.isin(src, ("extra", "extra2", "extra3"))),
-                    ("fruits360", src == "fruits360"), ("real", real)):
+    for name, m in (
+        ("grocery", src == "grocery"),
+        ("web", np.isin(src, ("extra", "extra2", "extra3"))),
+        ("fruits360", src == "fruits360"),
+        ("real", real),
+    ):
         out[name] = float((top[m] == y[m]).mean())
     web = np.isin(src, ("extra", "extra2", "extra3"))
     per = {labels[c]: float((top[web & (y == c)] == c).mean()) for c in sorted(set(y[web].tolist()))}
@@ -142,7 +162,9 @@ def score(logits, y, src, labels, T=1.0, thr=None):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
-    ap.add_argument("--base", required=True, help="model folder whose backbone is kept (e.g. functions/models/fruit-lite0-v3)")
+    ap.add_argument(
+        "--base", required=True, help="model folder whose backbone is kept (e.g. functions/models/fruit-lite0-v3)"
+    )
     ap.add_argument("--out", help="new model folder; omit to only compare")
     ap.add_argument("--work", default="/tmp/fruitclf-work")
     ap.add_argument("--views", default=",".join(VIEWS), help="candidate input views to cache and compare")
@@ -151,10 +173,16 @@ def main(argv=None):
     ap.add_argument("--photo-views", type=int, default=4)
     ap.add_argument("--neg-views", type=int, default=4)
     ap.add_argument("--studio-frames", type=int, default=40)
-    ap.add_argument("--synth-views", type=int, default=0)
+    ap.add_argument("--synth-views", type=int, default=300, help="synthetic not_fruit views (flat, gradient, noise)")
     ap.add_argument("--studio-weight", type=float, default=0.6)
     ap.add_argument("--balance-power", type=float, default=1.0)
-    ap.add_argument("--anchor", type=float, default=1e-4)
+    ap.add_argument(
+        "--balance-within",
+        choices=["all", "source"],
+        default="all",
+        help="balance the labels over all real photos, or within grocery and within web photos",
+    )
+    ap.add_argument("--anchor", type=float, default=1e-3, help="pull towards the base head: anchor * ||W - W0||^2")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -172,7 +200,7 @@ def main(argv=None):
     args.base_key = hashlib.sha1((base / "model.tflite").read_bytes()).hexdigest()[:10]
 
     labels = (base / "labels.txt").read_text().split()
-    lab_idx = {l: i for i, l in enumerate(labels)}
+    lab_idx = {label: i for i, label in enumerate(labels)}
     root = datasets.ensure_unpacked(pathlib.Path(args.data), work / "data")
     samples = datasets.list_samples(root)
     if args.feedback:
@@ -180,12 +208,18 @@ def main(argv=None):
     skipped = collections.Counter(s.label for s in samples if s.label not in lab_idx)
     samples = [s for s in samples if s.label in lab_idx]
     log(f"{len(samples)} samples; not in the base labels, skipped: {dict(skipped)}")
-    train_views, val_views = train.plan_views(samples, labels, args)
+    train_views, val_views = train.plan_views(samples, labels, argparse.Namespace(**{**vars(args), "synth_views": 0}))
     # views that do not depend on the input view (random crops, composites) vs "eval" views of photos
     fixed = [v for v in train_views if v[1] != "eval"]
     evalv = [v for v in train_views if v[1] == "eval"]
     run = feature_runner(base, work, args.threads)
     f_fixed = cache_features(run, samples, fixed, "crop", args, "train-random")
+    if args.synth_views:  # flat colours, gradients, noise as not_fruit: cached apart, so the views above keep their key
+        samples.append(datasets.Sample("<synthetic>", "not_fruit", "synthetic", "train"))
+        rng = np.random.default_rng(SEED)
+        synth = [(len(samples) - 1, "synth", int(rng.integers(1 << 30))) for _ in range(args.synth_views)]
+        f_fixed = np.concatenate([f_fixed, cache_features(run, samples, synth, "crop", args, "train-synth")])
+        fixed = fixed + synth
     cand = args.views.split(",") if args.compare else [args.view]
     f_eval = {v: cache_features(run, samples, evalv, v, args, "train-eval") for v in cand}
     f_val = {v: cache_features(run, samples, val_views, v, args, "val") for v in cand}
@@ -211,18 +245,32 @@ def main(argv=None):
                 W, B = fit(v, balance_power=bp)
                 vl = f_val[v].astype(np.float32) @ W.T + B
                 rows.append({"model": f"new head, balance {bp}", "view": v, **score(vl, vy, vsrc, labels)})
-                log(json.dumps({k: rows[-1][k] for k in ("model", "view", "grocery", "web", "fruits360", "web_label_mean")}))
+                log(
+                    json.dumps(
+                        {k: rows[-1][k] for k in ("model", "view", "grocery", "web", "fruits360", "web_label_mean")}
+                    )
+                )
         if "crop" in cand:  # a few views averaged (one inference each): the crop head on every view's features
             W, B = fit("crop")
             for combo in (("crop", "squash"), ("crop", "crop43"), tuple(cand)):
                 if all(v in cand for v in combo):
                     p = np.mean([softmax(f_val[v].astype(np.float32) @ W.T + B) for v in combo], axis=0)
-                    rows.append({"model": "new head (crop), probabilities averaged", "view": "+".join(combo),
-                                 "inferences": len(combo), **score(np.log(p + 1e-12), vy, vsrc, labels)})
+                    rows.append(
+                        {
+                            "model": "new head (crop), probabilities averaged",
+                            "view": "+".join(combo),
+                            "inferences": len(combo),
+                            **score(np.log(p + 1e-12), vy, vsrc, labels),
+                        }
+                    )
         (work / "compare.json").write_text(json.dumps(rows, indent=1))
         log(f"wrote {work / 'compare.json'}")
         return
 
+    if args.view != "crop":
+        raise SystemExit(
+            "serving implements only the crop view (fruitclf.ml.preprocess.to_input); use other views with --compare"
+        )
     W, B = fit(args.view)
     vl = f_val[args.view].astype(np.float32) @ W.T + B
     cal = np.isin(vsrc, REAL_VAL + ("nonfruit_photo",))
@@ -231,12 +279,30 @@ def main(argv=None):
     val = score(vl, vy, vsrc, labels, T, thr)
     base_val = score(f_val[args.view].astype(np.float32) @ w0.T + b0, vy, vsrc, labels)
     log("val:", json.dumps({"temperature": T, "threshold": thr, **val}))
-    write_model(base, pathlib.Path(args.out), W / T, B / T, labels, f_val[args.view][:24].astype(np.float32), args,
-                {"temperature": T, "abstain_threshold": thr, "val_fruit_abstain_rate": fr_abs,
-                 "val_not_fruit_abstain_rate": nf_abs, "val": val, "val_base_head_same_view": base_val,
-                 "train_counts": {f"{a}/{b}": n for (a, b), n in sorted(collections.Counter(
-                     (samples[i].source, samples[i].split) for i, _, _ in tr_views).items())},
-                 "seconds": round(time.time() - t_start)})
+    write_model(
+        base,
+        pathlib.Path(args.out),
+        W / T,
+        B / T,
+        labels,
+        f_val[args.view][:24].astype(np.float32),
+        args,
+        {
+            "temperature": T,
+            "abstain_threshold": thr,
+            "val_fruit_abstain_rate": fr_abs,
+            "val_not_fruit_abstain_rate": nf_abs,
+            "val": val,
+            "val_base_head_same_view": base_val,
+            "train_counts": {
+                f"{a}/{b}": n
+                for (a, b), n in sorted(
+                    collections.Counter((samples[i].source, samples[i].split) for i, _, _ in tr_views).items()
+                )
+            },
+            "seconds": round(time.time() - t_start),
+        },
+    )
 
 
 def write_model(base, out, W, B, labels, check_feats, args, info):
@@ -248,26 +314,41 @@ def write_model(base, out, W, B, labels, check_feats, args, info):
     card = json.loads((base / "model_card.json").read_text())
     for k in ("metrics", "bench", "targets", "validation", "runtime_checks"):
         card.pop(k, None)
-    card.update({
-        "model_id": out.name,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "parent_model": base.name,
-        "architecture": f"{base.name}'s network up to the pooled features (bytes unchanged), new linear classifier "
-                        "(float32) trained on those features, temperature folded into it",
-        "file_bytes": len(data),
-        "quantization": card.get("quantization", "") + "; classifier head float32",
-        "head": head,
-        "temperature": info["temperature"],
-        "abstain_threshold": info["abstain_threshold"],
-        "validation": info,
-        "runtime_checks": checks,
-        "training": {"seed": SEED, "method": "head on cached pooled features (training/train_head.py)",
-                     "input_view": args.view, "balance_power": args.balance_power, "studio_weight": args.studio_weight,
-                     "anchor": args.anchor, "epochs": args.epochs, "lr": args.lr, "label_smoothing": args.smoothing,
-                     "photo_views": args.photo_views, "feedback": args.feedback,
-                     "command": "training/train_head.py " + " ".join(sys.argv[1:])},
-    })
-    card["input"]["view"] = args.view
+    card.update(
+        {
+            "model_id": out.name,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "parent_model": base.name,
+            "architecture": f"{base.name}'s network up to the pooled features (bytes unchanged), new linear classifier "
+            "(float32) trained on those features, temperature folded into it",
+            "file_bytes": len(data),
+            "quantization": card.get("quantization", "") + "; classifier head float32",
+            "head": head,
+            "temperature": info["temperature"],
+            "abstain_threshold": info["abstain_threshold"],
+            "abstain_threshold_selection": f"largest threshold (step 0.01) keeping the fruit abstain rate on the real-photo "
+            f"val splits (grocery, web photos) <= {args.max_fruit_abstain:.0%}; temperature "
+            "fitted by NLL on the same val photos plus the not-fruit val photos",
+            "validation": info,
+            "runtime_checks": checks,
+            "training": {
+                "seed": SEED,
+                "method": "head on cached pooled features (training/train_head.py)",
+                "input_view": args.view,
+                "balance_power": args.balance_power,
+                "balance_within": args.balance_within,
+                "studio_weight": args.studio_weight,
+                "anchor": args.anchor,
+                "epochs": args.epochs,
+                "lr": args.lr,
+                "label_smoothing": args.smoothing,
+                "photo_views": args.photo_views,
+                "synth_views": args.synth_views,
+                "feedback": args.feedback,
+                "command": "training/train_head.py " + " ".join(sys.argv[1:]),
+            },
+        }
+    )
     (out / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
     log(f"wrote {out} ({len(data)} bytes)")
 
@@ -286,11 +367,17 @@ def check_runtimes(model_path, base, W, B, args):
     it = Interpreter(model_path=str(model_path), num_threads=args.threads)
     it.allocate_tensors()
     lite = invoke_each(it, x)
-    checks = {"ai_edge_litert": {"max_abs_diff": float(np.abs(lite - ref).max()),
-                                 "top1_agree": float((lite.argmax(1) == ref.argmax(1)).mean())}}
+    checks = {
+        "ai_edge_litert": {
+            "max_abs_diff": float(np.abs(lite - ref).max()),
+            "top1_agree": float((lite.argmax(1) == ref.argmax(1)).mean()),
+        }
+    }
     serving_py = REPO / "functions" / "venv" / "bin" / "python"
-    code = ("import sys, json; sys.path.insert(0, %r); import train_check as c; print(json.dumps(c.check(%r, %r, %r)))"
-            % (str(HERE), str(model_path), str(work / "head_check_x.npy"), str(work / "head_check_ref.npy")))
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import train_check as c; "
+        f"print(json.dumps(c.check({str(model_path)!r}, {str(work / 'head_check_x.npy')!r}, {str(work / 'head_check_ref.npy')!r})))"
+    )
     r = subprocess.run([str(serving_py), "-c", code], capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit("tflite-runtime check failed to run:\n" + r.stderr)

@@ -6,11 +6,13 @@ squash: the whole photo resized to a square (aspect not kept);
 pad: the whole photo fitted into the square, the rest filled with mid grey (127, i.e. 0 after normalising);
 crop43: the central part at most 4:3, then squashed (half way between crop and squash).
 """
+
 from __future__ import annotations
 
 import pathlib
 import sys
 
+import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "functions"))
