@@ -27,7 +27,10 @@ def test_firebase_json_matches_firebase_tools_schema():
     if not SCHEMA_PATH.exists():
         pytest.skip("firebase-tools is not installed (scripts/bootstrap installs it)")
     schema = json.loads(SCHEMA_PATH.read_text())
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(CONFIG)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in jsonschema.Draft7Validator(schema).iter_errors(CONFIG)
+    ]
     assert not errors, errors
 
 
