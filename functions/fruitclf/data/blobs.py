@@ -26,6 +26,14 @@ def get(path: str) -> bytes:
     return bucket().blob(path).download_as_bytes(timeout=30)
 
 
+def get_if_exists(path: str) -> bytes | None:
+    """The object's bytes, or None when it is gone (another door may have consumed an upload meanwhile)."""
+    try:
+        return get(path)
+    except gexc.NotFound:
+        return None
+
+
 def delete_quietly(path: str) -> None:
     """Remove an object; a missing one is fine (the goal state is reached either way)."""
     try:

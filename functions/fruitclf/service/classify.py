@@ -71,15 +71,26 @@ def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
     (a replayed event, or the trigger and a POST racing for one upload): that costs no quota."""
     blob = blobs.stat(path)
     if blob is None:
-        raise errors.not_found("Nothing is stored at that storagePath.", "upload-not-found")
+        raise _upload_not_found()
     doc_id = upload_doc_id(path, blob.generation)
     if store.exists(caller.uid, doc_id):
         return store.get_classification(caller.uid, doc_id)
     with _admitted(caller) as org:
         images.check_size(blob.size or 0, settings().max_upload_size)
-        doc = _classify_bytes(caller.uid, blobs.get(path), org, source=source, doc_id=doc_id, extra={"uploadPath": path})
+        data = blobs.get_if_exists(path)
+        if data is None:
+            # The other door classified this upload and removed it between our stat and our read: its
+            # document is written before the upload is removed, so answer with that.
+            if store.exists(caller.uid, doc_id):
+                return store.get_classification(caller.uid, doc_id)
+            raise _upload_not_found()
+        doc = _classify_bytes(caller.uid, data, org, source=source, doc_id=doc_id, extra={"uploadPath": path})
     blobs.delete_quietly(path)
     return doc
+
+
+def _upload_not_found() -> errors.ApiError:
+    return errors.not_found("Nothing is stored at that storagePath.", "upload-not-found")
 
 
 def _classify_bytes(
