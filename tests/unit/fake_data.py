@@ -111,6 +111,9 @@ class FakeData:
     def get(self, path: str) -> bytes:
         return self.objects[path]
 
+    def get_if_exists(self, path: str) -> bytes | None:
+        return self.objects.get(path)
+
     def delete_quietly(self, path: str) -> None:
         self.objects.pop(path, None)
 
@@ -178,7 +181,7 @@ class FakeData:
                 "read_summary",
                 "read_org_summary",
             ],
-            blobs: ["put_jpeg", "get", "delete_quietly", "stat"],
+            blobs: ["put_jpeg", "get", "get_if_exists", "delete_quietly", "stat"],
             orgs: {
                 "read": "read_org",
                 "create": "create_org",
