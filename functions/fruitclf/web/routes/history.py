@@ -15,7 +15,10 @@ bp = Blueprint("history", __name__)
 @bp.get("/classifications")
 def list_classifications():
     raw_limit = request.args.get("limit", "20")
-    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() else 0  # 0: refused by the service
+    # ASCII digits only ('²' passes isdigit), and few of them (int() raises past 4,300 digits); 0 is refused by the
+    # service like any other limit out of range.
+    is_number = raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 6
+    limit = int(raw_limit) if is_number else 0
     items, next_cursor = history.page(current_caller().uid, limit, request.args.get("cursor") or None)
     return {"items": [classification(doc) for doc in items], "nextCursor": next_cursor}
 
