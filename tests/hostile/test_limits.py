@@ -139,10 +139,10 @@ def ceiling_of_two(monkeypatch, openai):
     """SECOND_OPINION_DAILY_MAX=2, counted from zero: the ceiling is project-wide, so today's count (other
     tests ask too) is cleared first."""
     monkeypatch.setenv("SECOND_OPINION_DAILY_MAX", "2")
-    day = int(time.time() // DAY_S)
-    for ref in emulators.firestore().collection("ratelimits").list_documents():
-        if ref.id.startswith(f"second-opinions:{day}:"):
-            ref.delete()
+    day, ratelimits = int(time.time() // DAY_S), emulators.firestore().collection("ratelimits")
+    for shard in range(8):  # data/ratelimits.py: <key>:<window> and the shard number
+        for separator in ":-":
+            ratelimits.document(f"second-opinions:{day}{separator}{shard}").delete()
     return openai
 
 
