@@ -42,6 +42,8 @@ function retryIn(seconds) {
 export function explain(error, limits = DEFAULT_LIMITS) {
   const status = error?.status;
   const serverSays = error?.message ?? "";
+  if (status === 429 && error.code === "second-opinion-limit") // the project's daily ceiling, not the caller's pace
+    return { title: "No more second opinions today", detail: serverSays, retryable: false, retryAfter: null };
   if (status === 429)
     return {
       title: "Too many requests",
