@@ -203,8 +203,6 @@ def main(argv=None):
     lab_idx = {label: i for i, label in enumerate(labels)}
     root = datasets.ensure_unpacked(pathlib.Path(args.data), work / "data")
     samples = datasets.list_samples(root)
-    if args.feedback:
-        samples += datasets.list_folder(pathlib.Path(args.feedback), "feedback", "train")
     skipped = collections.Counter(s.label for s in samples if s.label not in lab_idx)
     samples = [s for s in samples if s.label in lab_idx]
     log(f"{len(samples)} samples; not in the base labels, skipped: {dict(skipped)}")
@@ -220,6 +218,23 @@ def main(argv=None):
         synth = [(len(samples) - 1, "synth", int(rng.integers(1 << 30))) for _ in range(args.synth_views)]
         f_fixed = np.concatenate([f_fixed, cache_features(run, samples, synth, "crop", args, "train-synth")])
         fixed = fixed + synth
+    if args.feedback:  # users' corrected photos (training/feedback.py fetch): one eval view + random views each
+        photos = [
+            s for s in datasets.list_folder(pathlib.Path(args.feedback), "feedback", "train") if s.label in lab_idx
+        ]
+        rng = np.random.default_rng(SEED + 1)
+        first = len(samples)
+        samples += photos
+        fb = [
+            (first + n, kind, int(rng.integers(1 << 30)) if kind == "photo" else 0)
+            for n in range(len(photos))
+            for kind in ["eval"] + ["photo"] * (args.photo_views - 1)
+        ]
+        f_fixed = np.concatenate([f_fixed, cache_features(run, samples, fb, "crop", args, "train-feedback")])
+        fixed = fixed + fb
+        log(
+            f"{len(photos)} corrected photos from {args.feedback}: {dict(collections.Counter(s.label for s in photos))}"
+        )
     cand = args.views.split(",") if args.compare else [args.view]
     f_eval = {v: cache_features(run, samples, evalv, v, args, "train-eval") for v in cand}
     f_val = {v: cache_features(run, samples, val_views, v, args, "val") for v in cand}
