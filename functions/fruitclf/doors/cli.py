@@ -115,7 +115,7 @@ def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | N
             continue
         if label not in labels:
             unknown.add(label)
-        names = [l for l, _ in p.topk]
+        names = [name for name, _ in p.topk]
         if label == "not_fruit":
             ok1 = ok3 = p.abstained
             nf_n += 1
@@ -151,10 +151,10 @@ def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | N
                         "images: top-1 probability vs top-1 correctness, 15 equal-width bins. Files are opened by "
                         "content whatever their extension; the ones that could not be read are in `unreadable` "
                         "and counted in no figure.",
-        "per_label": {l: t.to_dict() for l, t in sorted(per_label.items())},
+        "per_label": {name: t.to_dict() for name, t in sorted(per_label.items())},
         "per_source": {s: t.to_dict() for s, t in sorted(per_source.items())},
-        "confusion_pairs": [{"label": l, "predicted": q, "n": c}
-                            for (l, q), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "confusion_pairs": [{"label": truth, "predicted": guess, "n": c}
+                            for (truth, guess), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
         "unknown_labels": sorted(unknown), "unreadable": unreadable,
     }
 
@@ -170,8 +170,8 @@ def cmd_evaluate(args) -> int:
     else:
         print(f"{res['dir']}: n={res['n']} top1={res['top1']:.4f} top3={res['top3']:.4f} "
               f"abstain_rate={res['abstain_rate']:.4f} ece={res['ece']}")
-        for l, s in sorted(res["per_label"].items()):
-            print(f"  {l:<16} n={s['n']:<5} top1={s['top1']:.3f} top3={s['top3']:.3f} abstain={s['abstain_rate']:.3f} {s['confused_with']}")
+        for name, s in sorted(res["per_label"].items()):
+            print(f"  {name:<16} n={s['n']:<5} top1={s['top1']:.3f} top3={s['top3']:.3f} abstain={s['abstain_rate']:.3f} {s['confused_with']}")
         for u in res["unreadable"]:
             print(f"  UNREADABLE {u['file']}: {u['reason']}")
     return 0
