@@ -122,7 +122,9 @@ def _firestore_value(value):
     raise TypeError(f"no Firestore value for {value!r}")
 
 
-def firestore_rest(method: str, path: str, who, fields: dict | None = None, update_mask: list[str] | None = None) -> requests.Response:
+def firestore_rest(
+    method: str, path: str, who, fields: dict | None = None, update_mask: list[str] | None = None
+) -> requests.Response:
     """The Firestore REST API as a client SDK would call it: rule-checked with the user's ID token.
 
     PATCH with `update_mask` changes only those fields (an update); without it, it replaces the document
@@ -131,8 +133,14 @@ def firestore_rest(method: str, path: str, who, fields: dict | None = None, upda
     params = [("updateMask.fieldPaths", name) for name in update_mask or ()]
     body = {"fields": {k: _firestore_value(v) for k, v in fields.items()}} if fields is not None else None
     headers = {"Authorization": f"Bearer {who.token}"} if who is not None else {}
-    return requests.request(method, f"{FIRESTORE_REST}/{path}", params=params, data=json.dumps(body) if body else None,
-                            headers={**headers, "Content-Type": "application/json"}, timeout=30)
+    return requests.request(
+        method,
+        f"{FIRESTORE_REST}/{path}",
+        params=params,
+        data=json.dumps(body) if body else None,
+        headers={**headers, "Content-Type": "application/json"},
+        timeout=30,
+    )
 
 
 def storage_upload(who, path: str, data: bytes, content_type: str = "image/jpeg") -> requests.Response:
@@ -140,9 +148,61 @@ def storage_upload(who, path: str, data: bytes, content_type: str = "image/jpeg"
     headers = {"Content-Type": content_type}
     if who is not None:
         headers["Authorization"] = f"Firebase {who.token}"
-    return requests.post(STORAGE_REST, params={"name": path, "uploadType": "media"}, data=data, headers=headers, timeout=30)
+    return requests.post(
+        STORAGE_REST, params={"name": path, "uploadType": "media"}, data=data, headers=headers, timeout=30
+    )
 
 
 def storage_get(who, path: str) -> requests.Response:
     headers = {"Authorization": f"Firebase {who.token}"} if who is not None else {}
-    return requests.get(f"{STORAGE_REST}/{requests.utils.quote(path, safe='')}", params={"alt": "media"}, headers=headers, timeout=30)
+    return requests.get(
+        f"{STORAGE_REST}/{requests.utils.quote(path, safe='')}", params={"alt": "media"}, headers=headers, timeout=30
+    )
+
+
+# -- what an operator (or Auth itself) does to an account, through the Auth emulator's admin REST API
+
+
+def _update_account(uid: str, **fields) -> None:
+    response = requests.post(
+        f"{emulators.AUTH}/identitytoolkit.googleapis.com/v1/projects/{emulators.PROJECT}/accounts:update",
+        json={"localId": uid, **fields},
+        headers={"Authorization": "Bearer owner"},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def verify_email(user) -> None:
+    _update_account(user.uid, emailVerified=True)
+
+
+def disable(user, disabled: bool = True) -> None:
+    _update_account(user.uid, disableUser=disabled)
+
+
+def revoke(user) -> None:
+    """What the admin SDK's revoke_refresh_tokens does: tokens issued before this second stop being valid."""
+    import time
+
+    _update_account(user.uid, validSince=str(int(time.time())))
+
+
+def delete_account(user) -> None:
+    response = requests.post(
+        f"{emulators.AUTH}/identitytoolkit.googleapis.com/v1/projects/{emulators.PROJECT}/accounts:delete",
+        json={"localId": user.uid},
+        headers={"Authorization": "Bearer owner"},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def age_token(user) -> None:
+    """Wait until the clock has left the second the user's ID token was issued in. Auth records revocation to
+    the second and a token issued in that same second still counts as valid (in production too), so a test
+    that revokes or changes a role right after signing in would otherwise keep a token that is still good."""
+    import time
+
+    issued_at = emulators.token_claims(user.token)["iat"]
+    emulators.wait_for(lambda: time.time() >= issued_at + 1, timeout_s=3, every_s=0.05)

@@ -1,7 +1,6 @@
 """Other people's things: results, images, uploads, organisations. Each attempt is refused and writes nothing."""
 
 import pytest
-import requests
 
 from hostile import attack
 from support import emulators
@@ -17,7 +16,11 @@ ON_A_VICTIMS_RESULT = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "status", "code"), ON_A_VICTIMS_RESULT, ids=lambda v: str(v) if not isinstance(v, dict) else "body")
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    ON_A_VICTIMS_RESULT,
+    ids=lambda v: str(v) if not isinstance(v, dict) else "body",
+)
 def test_a_victims_result_is_not_found_for_anyone_else(user, victim, method, path, body, status, code):
     send = lambda: attack.api(method, path.format(id=victim.classification["id"]), user, json=body)  # noqa: E731
     attack.refused(send, status, code, user, victim)
@@ -34,13 +37,23 @@ def test_a_victims_result_is_not_found_for_anyone_else(user, victim, method, pat
         ("uploads/{me}/p.jpg\n", 400, "invalid-storage-path"),
         ("gs://demo-fruit.appspot.com/uploads/{victim}/p.jpg", 400, "invalid-storage-path"),
     ],
-    ids=["their-upload", "their-stored-image", "dot-dot", "encoded-dot-dot", "leading-slash", "trailing-newline", "gs-url"],
+    ids=[
+        "their-upload",
+        "their-stored-image",
+        "dot-dot",
+        "encoded-dot-dot",
+        "leading-slash",
+        "trailing-newline",
+        "gs-url",
+    ],
 )
 def test_classifying_someone_elses_object_is_refused(user, victim, storage_path, status, code):
     # The API refuses on the path alone (no object need exist there: one uploaded here would be classified by the
     # Storage trigger at once, racing the check that nothing was written).
     path = storage_path.format(me=user.uid, victim=victim.uid, id=victim.classification["id"])
-    attack.refused(lambda: attack.api("POST", "/classify", user, json={"storagePath": path}), status, code, user, victim)
+    attack.refused(
+        lambda: attack.api("POST", "/classify", user, json={"storagePath": path}), status, code, user, victim
+    )
 
 
 ON_ANOTHER_ORG = [
@@ -54,7 +67,9 @@ ON_ANOTHER_ORG = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "code"), ON_ANOTHER_ORG, ids=lambda v: str(v) if not isinstance(v, dict) else "-".join(v))
+@pytest.mark.parametrize(
+    ("method", "path", "body", "code"), ON_ANOTHER_ORG, ids=lambda v: str(v) if not isinstance(v, dict) else "-".join(v)
+)
 @pytest.mark.parametrize("attacker_role", ["no-org", "member-elsewhere", "admin-elsewhere"])
 def test_another_orgs_business_is_refused(org, admin, attacker_role, method, path, body, code):
     attacker = emulators.sign_up()

@@ -23,6 +23,9 @@ class Account:
     email: str | None
     claims: dict
     anonymous: bool  # signed in anonymously: no sign-in provider is linked to the account
+    email_verified: bool = False
+    disabled: bool = False
+    tokens_valid_after: float = 0.0  # seconds since the epoch: ID tokens issued before this were revoked
 
 
 def verify_id_token(token: str) -> dict:
@@ -43,7 +46,15 @@ def verify_id_token(token: str) -> dict:
 
 
 def _account(user) -> Account:
-    return Account(uid=user.uid, email=user.email, claims=dict(user.custom_claims or {}), anonymous=not user.provider_data)
+    return Account(
+        uid=user.uid,
+        email=user.email,
+        claims=dict(user.custom_claims or {}),
+        anonymous=not user.provider_data,
+        email_verified=bool(user.email_verified),
+        disabled=bool(user.disabled),
+        tokens_valid_after=(user.tokens_valid_after_timestamp or 0) / 1000,
+    )
 
 
 def by_uid(uid: str) -> Account | None:
@@ -66,3 +77,9 @@ def by_email(email: str) -> Account:
 def set_claims(uid: str, claims: dict) -> None:
     """Replace the account's custom claims (they reach the app with its next ID token)."""
     auth.set_custom_user_claims(uid, claims, app=admin_app())
+
+
+def revoke_sessions(uid: str) -> None:
+    """End the account's sessions: its refresh tokens stop working and ID tokens issued until now are refused
+    (service/identity.py compares their issue time with the account's tokensValidAfter)."""
+    auth.revoke_refresh_tokens(uid, app=admin_app())

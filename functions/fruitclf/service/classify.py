@@ -40,6 +40,7 @@ def _admitted(caller: Caller, second_opinion: bool = False) -> Iterator[OrgConfi
     try:
         org = orgs.config_for(caller)
         org.require("classification")
+        org.require_model()
         if second_opinion:
             org.require("second_opinion")
         limits.enforce(caller, org)

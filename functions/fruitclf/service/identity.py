@@ -1,13 +1,24 @@
-"""Who is calling: a plain `Caller` for every door, from an ID token (HTTP) or from an account (trigger)."""
+"""Who is calling: a plain `Caller` for every door, from an ID token (HTTP) or from an account (trigger).
+
+An ID token lives up to an hour and its claims are as old as the token. So a token is only the start: the
+account behind it is read from Auth (deleted? disabled? sessions revoked since the token was issued?) and the
+caller's org and role come from the account's current claims, not the token's. Reading the account on every
+request would cost an Auth round trip each time; an instance keeps what it read for SESSION_CHECK_SECONDS
+(30 s by default: a user who is disabled, deleted, signed out everywhere or removed from an org is refused
+within half a minute, and a busy user costs one Auth read per half minute per instance). Admin actions
+(`fresh`) always read the account again.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
 from .. import errors
-from ..config import emulator_mode
+from ..config import emulator_mode, settings
 from ..data import accounts
+from ..data.accounts import Account
 
 
 @dataclass(frozen=True)
@@ -17,6 +28,8 @@ class Caller:
     anonymous: bool
     org: str | None
     role: str | None
+    email_verified: bool = False
+    issued_at: float | None = None  # the ID token's issue time (None for a door without a token)
 
     @property
     def is_org_admin(self) -> bool:
@@ -24,7 +37,8 @@ class Caller:
 
 
 def caller_from_token(token: str) -> Caller:
-    """The verified caller behind a Firebase ID token; 401 when it does not verify or has expired."""
+    """The verified caller behind a Firebase ID token; 401 when it does not verify, has expired, or its
+    session has ended (account deleted or disabled, or its tokens revoked)."""
     claims = accounts.verify_id_token(token)
     # The admin SDK skips signature and expiry checks for Auth-emulator tokens (unsigned, so any claims at
     # all): there, expiry is checked here so that the emulators behave like production for expired tokens.
@@ -34,17 +48,71 @@ def caller_from_token(token: str) -> Caller:
             raise errors.token_expired()
     firebase = claims.get("firebase")
     provider = firebase.get("sign_in_provider") if isinstance(firebase, dict) else None
+    issued_at = claims.get("iat")
+    if not isinstance(issued_at, (int, float)) or isinstance(issued_at, bool):
+        raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token")
+    return _caller(_account(claims["uid"]), float(issued_at), anonymous=provider == "anonymous")
+
+
+def fresh(caller: Caller) -> Caller:
+    """The same caller as Auth has the account now (org, role, session): what admin actions decide on."""
+    if caller.issued_at is None:
+        return caller
+    return _caller(_account(caller.uid, fresh=True), caller.issued_at, anonymous=caller.anonymous)
+
+
+def forget(uid: str) -> None:
+    """Drop what this instance remembers of an account (after this instance changed it)."""
+    with _seen_lock:
+        _seen.pop(uid, None)
+
+
+def _caller(account: Account | None, issued_at: float, anonymous: bool) -> Caller:
+    if account is None:
+        raise errors.unauthenticated("This account has been deleted.", "account-deleted")
+    if account.disabled:
+        raise errors.unauthenticated("This account has been disabled.", "account-disabled")
+    # Auth keeps tokensValidAfter to the second, as the admin SDK's own check_revoked compares it.
+    if issued_at < int(account.tokens_valid_after):
+        raise errors.unauthenticated(
+            "This sign-in has been ended (signed out everywhere, or the account's role changed): sign in again.",
+            "token-revoked",
+        )
     return Caller(
-        uid=claims["uid"],
-        email=_text(claims.get("email")),
-        anonymous=provider == "anonymous",
-        org=_text(claims.get("org")),
-        role=_text(claims.get("role")),
+        uid=account.uid,
+        email=account.email,
+        anonymous=anonymous,
+        org=_text(account.claims.get("org")),
+        role=_text(account.claims.get("role")),
+        email_verified=account.email_verified,
+        issued_at=issued_at,
     )
 
 
+_SEEN_MAX = 10_000
+_seen: dict[str, tuple[float, Account | None]] = {}
+_seen_lock = threading.Lock()
+
+
+def _account(uid: str, fresh: bool = False) -> Account | None:
+    now = time.monotonic()
+    if not fresh:
+        with _seen_lock:
+            hit = _seen.get(uid)
+        if hit and now - hit[0] < settings().session_check_seconds:
+            return hit[1]
+    account = accounts.by_uid(uid)
+    with _seen_lock:
+        if len(_seen) >= _SEEN_MAX:  # an instance meets many users over its life: keep only the current ones
+            ttl = settings().session_check_seconds
+            for stale in [key for key, (at, _) in _seen.items() if now - at >= ttl]:
+                del _seen[stale]
+        _seen[uid] = (now, account)
+    return account
+
+
 def _text(claim) -> str | None:
-    # Claims are JSON: a forged or mistaken non-string is no org, role or email rather than a crash later.
+    # Claims are JSON: a mistaken non-string is no org, role or email rather than a crash later.
     return claim if isinstance(claim, str) else None
 
 
@@ -54,4 +122,12 @@ def caller_for_uid(uid: str) -> Caller:
     account = accounts.by_uid(uid)
     if account is None:
         raise errors.not_found("The account that uploaded this image no longer exists.", "user-not-found")
-    return Caller(uid=uid, email=None, anonymous=account.anonymous, org=account.claims.get("org"), role=account.claims.get("role"))
+    if account.disabled:  # its last ID token still passes storage.rules for up to an hour
+        raise errors.unauthenticated("This account has been disabled.", "account-disabled")
+    return Caller(
+        uid=uid,
+        email=None,
+        anonymous=account.anonymous,
+        org=_text(account.claims.get("org")),
+        role=_text(account.claims.get("role")),
+    )

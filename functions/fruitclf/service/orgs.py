@@ -11,6 +11,7 @@ from ..config import settings
 from ..data import accounts
 from ..data import orgs as org_docs
 from ..ml.model import available_models
+from . import identity
 from .identity import Caller
 
 FEATURES = ("classification", "analytics", "second_opinion")
@@ -26,10 +27,22 @@ class OrgConfig:
     features: tuple[str, ...]
     requests_per_minute: int
 
+    def require_model(self) -> None:
+        """An org pinned to a model this deployment does not have (only possible around the API: an admin SDK
+        write, or a model withdrawn from a release) cannot classify until an admin picks another: a 503 for
+        that org, counted in its error rate, never a crash."""
+        if self.model_id is not None and self.model_id not in available_models():
+            raise errors.unavailable(
+                f"Your organisation's model {self.model_id!r} is not available on this server; an org admin can choose another (GET /api/model lists them).",
+                "org-model-unavailable",
+            )
+
     def require(self, feature: str) -> None:
         if feature not in self.features:
             who = f"Your organisation ({self.name or self.org_id})" if self.org_id else "This account"
-            raise errors.forbidden(f"{who} does not have the '{feature}' feature enabled; an org admin can turn it on.", "feature-disabled")
+            raise errors.forbidden(
+                f"{who} does not have the '{feature}' feature enabled; an org admin can turn it on.", "feature-disabled"
+            )
 
     def to_dict(self) -> dict:
         return {
@@ -75,7 +88,9 @@ def config_for(caller: Caller) -> OrgConfig:
             return hit[1]
     data = org_docs.read(caller.org)
     if data is None:
-        raise errors.forbidden(f"Your account belongs to organisation {caller.org!r}, which does not exist.", "unknown-org")
+        raise errors.forbidden(
+            f"Your account belongs to organisation {caller.org!r}, which does not exist.", "unknown-org"
+        )
     config = from_document(caller.org, data)
     with _cache_lock:
         _cache[caller.org] = (now, config)
@@ -92,10 +107,14 @@ def require_member(caller: Caller, org_id: str) -> None:
         raise errors.forbidden("You are not a member of this organisation.", "not-org-member")
 
 
-def require_admin(caller: Caller, org_id: str | None) -> None:
-    """The one org-admin check (settings, members, the org's figures and its feedback export)."""
+def require_admin(caller: Caller, org_id: str | None) -> Caller:
+    """The one org-admin check (settings, members, the org's figures and its feedback export). It decides on the
+    account as Auth has it now, not on the token's claims (up to an hour old) nor this instance's recent
+    copy: a demoted or removed admin cannot act even once. Returns that fresh caller."""
+    caller = identity.fresh(caller)
     if not (org_id and caller.org == org_id and caller.is_org_admin):
         raise errors.forbidden("Only an admin of this organisation can do that.", "not-org-admin")
+    return caller
 
 
 # -- administration (the org-admin endpoints and the `admin` CLI share these)
@@ -121,7 +140,9 @@ def validate_changes(changes: dict) -> dict:
         clean["features"] = sorted(set(features), key=FEATURES.index)
     if "modelId" in changes:
         if changes["modelId"] is not None and changes["modelId"] not in available_models():
-            raise errors.bad_request(f"modelId must be null or one of: {', '.join(available_models())}.", "invalid-org-field")
+            raise errors.bad_request(
+                f"modelId must be null or one of: {', '.join(available_models())}.", "invalid-org-field"
+            )
         clean["modelId"] = changes["modelId"]
     if "requestsPerMinute" in changes:
         rpm = changes["requestsPerMinute"]
@@ -153,28 +174,76 @@ def user_by_email(email: str) -> accounts.Account:
     return accounts.by_email(email)
 
 
-def set_member(org_id: str, email: str, role: str) -> dict:
-    """Give the user with `email` membership of `org_id` (custom claims) and record them as a member."""
+def enrol(org_id: str, account: accounts.Account, role: str) -> dict:
+    """Make `account` a member of `org_id` with `role`: its custom claims (what the API and the app read) and
+    orgs/<orgId>/members/<uid> (what firestore.rules read). Only with the person's consent (an accepted
+    invitation) or by an operator (the `admin` CLI)."""
     if role not in ROLES:
         raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
-    account = accounts.by_email(email)
     if account.claims.get("org") not in (None, org_id):
-        raise errors.ApiError(409, "in-another-org", f"{email} already belongs to another organisation.")
+        raise errors.ApiError(
+            409, "in-another-org", "This account already belongs to another organisation; leave it first."
+        )
     accounts.set_claims(account.uid, {**account.claims, "org": org_id, "role": role})
-    member = {"uid": account.uid, "email": email, "role": role}
+    member = {"uid": account.uid, "email": account.email, "role": role}
     org_docs.put_member(org_id, member)
+    identity.forget(account.uid)
+    return member
+
+
+def set_member(org_id: str, email: str, role: str) -> dict:
+    """The operator's way in (the `admin` CLI): enrol the user with `email` directly."""
+    return enrol(org_id, accounts.by_email(email), role)
+
+
+def _not_a_member() -> errors.ApiError:
+    return errors.not_found("No such member of this organisation (to add someone, invite them).", "member-not-found")
+
+
+def _member_account(org_id: str, uid: str) -> accounts.Account:
+    account = accounts.by_uid(uid)
+    if account is None or account.claims.get("org") != org_id:
+        raise _not_a_member()
+    return account
+
+
+def change_role(org_id: str, email: str, role: str, changed_by: str) -> dict:
+    """Give an existing member another role. Their sessions end (refresh tokens revoked), so the app signs in
+    again and every token it holds carries the new role; nobody keeps an admin token after a demotion.
+    Whether the email has no account or an account elsewhere, the answer is the same 404: this endpoint tells
+    an admin nothing about who has an account."""
+    if role not in ROLES:
+        raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
+    try:
+        account = accounts.by_email(email)
+    except errors.ApiError as exc:
+        if exc.code == "user-not-found":
+            raise _not_a_member() from None
+        raise
+    if account.claims.get("org") != org_id:
+        raise _not_a_member()
+    if account.uid == changed_by:
+        raise errors.ApiError(409, "cannot-change-own-role", "Admins cannot change their own role; ask another admin.")
+    accounts.set_claims(account.uid, {**account.claims, "role": role})
+    member = {"uid": account.uid, "email": account.email, "role": role}
+    org_docs.put_member(org_id, member)
+    _end_sessions(account.uid)
     return member
 
 
 def remove_member(org_id: str, uid: str, removed_by: str) -> None:
     if uid == removed_by:
         raise errors.ApiError(409, "cannot-remove-self", "Admins cannot remove themselves; ask another admin.")
-    account = accounts.by_uid(uid)
-    if account is None or account.claims.get("org") != org_id:
-        raise errors.not_found("No such member.", "member-not-found")
+    account = _member_account(org_id, uid)
     claims = {k: v for k, v in account.claims.items() if k not in ("org", "role")}
     accounts.set_claims(uid, claims)
     org_docs.delete_member(org_id, uid)
+    _end_sessions(uid)
+
+
+def _end_sessions(uid: str) -> None:
+    accounts.revoke_sessions(uid)
+    identity.forget(uid)
 
 
 def members(org_id: str) -> list[dict]:

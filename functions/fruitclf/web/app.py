@@ -9,10 +9,10 @@ import time
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .. import errors
-from .. import config
+from .. import config, errors
 from ..config import Settings
 from . import cors
+from .auth import require_app_check
 from .bodies import MULTIPART_OVERHEAD
 
 log = logging.getLogger("fruitclf.api")
@@ -28,9 +28,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     max_upload = (settings or config.settings()).max_upload_size
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=max_upload + MULTIPART_OVERHEAD, MAX_FORM_PARTS=100)
 
-    from .routes import classify, export, health, history, model, orgs, stats
+    from .routes import classify, export, health, history, invitations, model, orgs, stats
 
-    for module in (health, model, classify, history, stats, orgs, export):
+    for module in (health, model, classify, history, stats, orgs, invitations, export):
         app.register_blueprint(module.bp, url_prefix="/api")
 
     _register_error_handlers(app)
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_request(_forget_settings)
     app.before_request(_start_timer)
     app.before_request(cors.preflight)
+    app.before_request(require_app_check)
     app.after_request(_finish)
     return app
 

@@ -1,11 +1,17 @@
-"""The caller of an HTTP request: the `Authorization: Bearer <Firebase ID token>` header, verified once."""
+"""The caller of an HTTP request: the `Authorization: Bearer <Firebase ID token>` header, verified once; and,
+where enforced, the app it came from (the `X-Firebase-AppCheck` header)."""
 
 from __future__ import annotations
 
 from flask import g, request
 
 from .. import errors
+from ..config import settings
+from ..data import app_check
 from ..service.identity import Caller, caller_from_token
+
+# Open without App Check: what a status page or the model download needs, and CORS preflights.
+_OPEN_ENDPOINTS = ("health.health", "model.model")
 
 
 def _bearer_token() -> str:
@@ -21,3 +27,20 @@ def current_caller() -> Caller:
     if "caller" not in g:
         g.caller = caller_from_token(_bearer_token())
     return g.caller
+
+
+def require_app_check() -> None:
+    """With APP_CHECK_ENFORCE on, every API call but the open ones carries a valid App Check token (401 otherwise)."""
+    cfg = settings()
+    if not cfg.app_check_enforce or request.method == "OPTIONS" or request.endpoint in _OPEN_ENDPOINTS:
+        return
+    if not cfg.project_number:
+        raise errors.unavailable(
+            "App Check is enforced but PROJECT_NUMBER is not set; the operator must set it.", "app-check-misconfigured"
+        )
+    token = request.headers.get("X-Firebase-AppCheck", "").strip()
+    if not token:
+        raise errors.unauthenticated(
+            "This app is not verified: send an App Check token (X-Firebase-AppCheck).", "app-check-missing"
+        )
+    app_check.verify(token, cfg.project_number, cfg.project_id, cfg.app_check_jwks_url)

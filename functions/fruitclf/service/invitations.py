@@ -1,0 +1,111 @@
+"""Joining an organisation takes the person's consent: an admin invites an email address, and the person behind
+it (signed in, with that address verified) accepts or declines. Declined and expired invitations are deleted.
+
+The admin learns nothing about the address: inviting someone without an account, someone already in another
+organisation, or anyone else gets the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .. import errors
+from ..data import accounts
+from ..data import invitations as invitation_docs
+from ..data.clock import utcnow
+from . import orgs
+from .identity import Caller
+
+VALID_FOR = dt.timedelta(days=7)
+# Enough to refuse what cannot be an address; Auth decides what a real one is.
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}")
+
+
+def _normalised_email(email) -> str:
+    if not isinstance(email, str) or not _EMAIL.fullmatch(email.strip()):
+        raise errors.bad_request('Send {"email": "<an email address>", "role": "member" | "admin"}.', "invalid-member")
+    return email.strip().lower()
+
+
+def invite(org_id: str, email, role, invited_by: Caller) -> dict:
+    """Invite `email` to `org_id` for `role` (valid for 7 days; inviting again renews it). Always the same
+    answer, whoever the address belongs to."""
+    if role not in orgs.ROLES:
+        raise errors.bad_request(f"role must be one of: {', '.join(orgs.ROLES)}.", "invalid-role")
+    org = orgs.config_for(invited_by)
+    now = utcnow()
+    invitation = invitation_docs.put(
+        {
+            "orgId": org_id,
+            "orgName": org.name,
+            "email": _normalised_email(email),
+            "role": role,
+            "invitedBy": invited_by.uid,
+            "createdAt": now,
+            "expiresAt": now + VALID_FOR,
+        }
+    )
+    return _public(invitation)
+
+
+def pending_for_org(org_id: str) -> list[dict]:
+    return [_public(i) for i in invitation_docs.for_org(org_id) if _current(i)]
+
+
+def mine(caller: Caller) -> list[dict]:
+    """The caller's pending invitations (none until their email address is verified)."""
+    return [_public(i) for i in invitation_docs.for_email(_verified_email(caller)) if _current(i)]
+
+
+def accept(caller: Caller, invite_id: str) -> dict:
+    """Join the invitation's org with its role; the invitation is used up. The app refreshes its ID token
+    afterwards to carry the new claims (the API reads the account itself)."""
+    invitation = _mine(caller, invite_id)
+    account = accounts.by_uid(caller.uid)
+    if account is None:
+        raise errors.unauthenticated("This account has been deleted.", "account-deleted")
+    member = orgs.enrol(invitation["orgId"], account, invitation["role"])
+    invitation_docs.delete(invite_id)
+    return {"org": invitation["orgId"], "orgName": invitation.get("orgName"), "role": member["role"]}
+
+
+def decline(caller: Caller, invite_id: str) -> None:
+    _mine(caller, invite_id)
+    invitation_docs.delete(invite_id)
+
+
+def _mine(caller: Caller, invite_id: str) -> dict:
+    """The caller's own, unexpired invitation; 404 for anything else (someone else's looks like none)."""
+    email = _verified_email(caller)
+    invitation = invitation_docs.read(invite_id) if re.fullmatch(r"[A-Za-z0-9_-]{1,200}", invite_id) else None
+    if invitation is None or invitation.get("email") != email or not _current(invitation):
+        raise errors.not_found("No such invitation (it may have expired, or been withdrawn).", "invitation-not-found")
+    return invitation
+
+
+def _verified_email(caller: Caller) -> str:
+    # Without verification anyone could sign up with an invitee's address first and take their seat.
+    if not caller.email or not caller.email_verified:
+        raise errors.forbidden(
+            "Verify your email address first: invitations are sent to verified addresses.", "email-not-verified"
+        )
+    return caller.email.strip().lower()
+
+
+def _current(invitation: dict) -> bool:
+    if invitation["expiresAt"] > utcnow():
+        return True
+    invitation_docs.delete(invitation["id"])  # the TTL policy would, later; nothing expired is left behind
+    return False
+
+
+def _public(invitation: dict) -> dict:
+    return {
+        "id": invitation["id"],
+        "orgId": invitation["orgId"],
+        "orgName": invitation.get("orgName"),
+        "email": invitation["email"],
+        "role": invitation["role"],
+        "expiresAt": invitation["expiresAt"].isoformat().replace("+00:00", "Z"),
+    }
