@@ -47,8 +47,14 @@ def _list(name: str, default: str = "") -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings:
-    project_id: str = field(default_factory=lambda: os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-fruit")
-    storage_bucket: str = field(default_factory=lambda: os.environ.get("STORAGE_BUCKET", "") or _firebase_config_bucket())
+    project_id: str = field(
+        default_factory=lambda: (
+            os.environ.get("GCLOUD_PROJECT") or os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-fruit"
+        )
+    )
+    storage_bucket: str = field(
+        default_factory=lambda: os.environ.get("STORAGE_BUCKET", "") or _firebase_config_bucket()
+    )
     firestore_database: str = field(default_factory=lambda: os.environ.get("FIRESTORE_DATABASE", "") or "(default)")
     max_upload_size: int = field(default_factory=lambda: _int("MAX_UPLOAD_SIZE", 10 * 1024 * 1024))
     # 24 M pixels (6000x4000, a 24-megapixel camera): at that size the worst accepted image (a lossless RGBA WebP,
@@ -77,7 +83,11 @@ class Settings:
     # X-Firebase-AppCheck token. The project number names the token's issuer and audience.
     app_check_enforce: bool = field(default_factory=lambda: _bool("APP_CHECK_ENFORCE"))
     project_number: str = field(default_factory=lambda: os.environ.get("PROJECT_NUMBER", "").strip())
-    app_check_jwks_url: str = field(default_factory=lambda: os.environ.get("APP_CHECK_JWKS_URL", "") or "https://firebaseappcheck.googleapis.com/v1/jwks")
+    app_check_jwks_url: str = field(
+        default_factory=lambda: (
+            os.environ.get("APP_CHECK_JWKS_URL", "") or "https://firebaseappcheck.googleapis.com/v1/jwks"
+        )
+    )
     # Cloud Functions options, read when `firebase deploy` imports main.py.
     region: str = field(default_factory=lambda: os.environ.get("REGION", "") or "us-central1")
     min_instances: int = field(default_factory=lambda: _int("MIN_INSTANCES", 0))
@@ -104,7 +114,9 @@ def emulator_mode() -> bool:
     and K_SERVICE, which it sets only beside FUNCTIONS_EMULATOR) refuses to start in that mode, since the
     admin SDK itself skips token signatures when FIREBASE_AUTH_EMULATOR_HOST is set."""
     wanted = os.environ.get("FUNCTIONS_EMULATOR") == "true" or any(os.environ.get(name) for name in EMULATOR_HOSTS)
-    deployed = bool(os.environ.get("K_CONFIGURATION")) or (bool(os.environ.get("K_SERVICE")) and os.environ.get("FUNCTIONS_EMULATOR") != "true")
+    deployed = bool(os.environ.get("K_CONFIGURATION")) or (
+        bool(os.environ.get("K_SERVICE")) and os.environ.get("FUNCTIONS_EMULATOR") != "true"
+    )
     if wanted and deployed:
         raise EmulatorSettingsInProduction("emulator settings are set in a deployed function; refusing to use them")
     return wanted

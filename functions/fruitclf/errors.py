@@ -24,7 +24,9 @@ def bad_request(message: str, code: str = "bad-request") -> ApiError:
     return ApiError(400, code, message)
 
 
-def unauthenticated(message: str = "Sign in first: send 'Authorization: Bearer <Firebase ID token>'.", code: str = "unauthenticated") -> ApiError:
+def unauthenticated(
+    message: str = "Sign in first: send 'Authorization: Bearer <Firebase ID token>'.", code: str = "unauthenticated"
+) -> ApiError:
     return ApiError(401, code, message)
 
 
@@ -40,5 +42,7 @@ def not_found(message: str = "Nothing is here.", code: str = "not-found") -> Api
     return ApiError(404, code, message)
 
 
-def unavailable(message: str = "A backing service is unavailable; try again shortly.", code: str = "unavailable") -> ApiError:
+def unavailable(
+    message: str = "A backing service is unavailable; try again shortly.", code: str = "unavailable"
+) -> ApiError:
     return ApiError(503, code, message, headers={"Retry-After": str(RETRY_UNAVAILABLE_S)})

@@ -1,4 +1,5 @@
 """Fixtures for the fruitclf unit tests (no torch needed: serving venv + pytest)."""
+
 from __future__ import annotations
 
 import io
@@ -16,10 +17,12 @@ FUNCTIONS = REPO / "functions"
 def _runtime_available() -> bool:
     try:
         import tflite_runtime.interpreter  # noqa: F401
+
         return True
     except ImportError:
         try:
             import ai_edge_litert.interpreter  # noqa: F401
+
             return True
         except ImportError:
             return False
@@ -42,8 +45,12 @@ def photos_dir() -> pathlib.Path:
     dest = pathlib.Path(os.environ.get("FRUITCLF_TEST_PHOTOS", REPO / ".cache" / "test-photos"))
     if not (dest / "fruits.jpg").exists():
         try:
-            subprocess.run(["bash", str(REPO / "scripts" / "fetch_test_photos.sh"), str(dest)], timeout=600,
-                           check=False, capture_output=True)
+            subprocess.run(
+                ["bash", str(REPO / "scripts" / "fetch_test_photos.sh"), str(dest)],
+                timeout=600,
+                check=False,
+                capture_output=True,
+            )
         except (OSError, subprocess.TimeoutExpired):
             pass
     if not (dest / "fruits.jpg").exists():
@@ -70,8 +77,9 @@ class TarImages:
         tar = self.root / f"{set_name}.tar"
         if tar.exists():
             with tarfile.open(tar) as t:
-                members = sorted((m for m in t.getmembers() if m.isfile() and m.name.lower().endswith(".jpg")),
-                                 key=lambda m: m.name)
+                members = sorted(
+                    (m for m in t.getmembers() if m.isfile() and m.name.lower().endswith(".jpg")), key=lambda m: m.name
+                )
                 for m in members:
                     parts = m.name.split("/")
                     if len(parts) < 4 or parts[1] != split:

@@ -12,7 +12,13 @@ def value(increment: Increment):
 
 
 def test_a_classification_adds_to_every_aggregate_and_a_delete_takes_it_back():
-    doc = {"label": "kiwi", "confidence": 0.93, "abstained": False, "createdAt": dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc), "feedback": {"correct": True}}
+    doc = {
+        "label": "kiwi",
+        "confidence": 0.93,
+        "abstained": False,
+        "createdAt": dt.datetime(2026, 11, 28, tzinfo=dt.UTC),
+        "feedback": {"correct": True},
+    }
     add, remove = counters.for_classification(doc, +1), counters.for_classification(doc, -1)
     assert value(add["total"]) == 1 and value(remove["total"]) == -1
     assert value(add["perLabel"]["kiwi"]) == 1
@@ -33,16 +39,23 @@ def test_confidence_bins_cover_zero_to_one():
 
 
 def test_shards_merge_field_by_field():
-    merged = sharded.merge([{"total": 2, "perLabel": {"kiwi": 2}}, {"total": 1, "perLabel": {"kiwi": 1, "lime": 1}}, {}])
+    merged = sharded.merge(
+        [{"total": 2, "perLabel": {"kiwi": 2}}, {"total": 1, "perLabel": {"kiwi": 1, "lime": 1}}, {}]
+    )
     assert merged == {"total": 3, "perLabel": {"kiwi": 3, "lime": 1}}
 
 
 def test_stats_view():
     today = dt.date(2026, 11, 28)
     summary = {
-        "total": 4, "abstained": 1, "confidenceSum": 3.0, "perLabel": {"kiwi": 3, "lime": 1, "gone": 0},
-        "perDay": {"2026-11-28": 3, "2026-11-27": 1, "2026-01-01": 9}, "confidenceHist": {"9": 3, "0": 1},
-        "feedbackN": 2, "feedbackCorrect": 1,
+        "total": 4,
+        "abstained": 1,
+        "confidenceSum": 3.0,
+        "perLabel": {"kiwi": 3, "lime": 1, "gone": 0},
+        "perDay": {"2026-11-28": 3, "2026-11-27": 1, "2026-01-01": 9},
+        "confidenceHist": {"9": 3, "0": 1},
+        "feedbackN": 2,
+        "feedbackCorrect": 1,
     }
     stats = counters.to_stats(summary, today)
     assert stats["perLabel"] == {"kiwi": 3, "lime": 1}

@@ -8,8 +8,16 @@ INDEXES = json.loads((Path(__file__).resolve().parents[2] / "firestore.indexes.j
 
 # (collection group, scope, [(field, order)...]) for each query in functions/fruitclf/data/store.py that needs one.
 QUERIES_NEEDING_INDEXES = [
-    ("classifications", "COLLECTION", [("hasFeedback", "ASCENDING"), ("createdAt", "DESCENDING")]),  # a user's feedback export
-    ("classifications", "COLLECTION_GROUP", [("org", "ASCENDING"), ("hasFeedback", "ASCENDING"), ("createdAt", "DESCENDING")]),  # an org's export
+    (
+        "classifications",
+        "COLLECTION",
+        [("hasFeedback", "ASCENDING"), ("createdAt", "DESCENDING")],
+    ),  # a user's feedback export
+    (
+        "classifications",
+        "COLLECTION_GROUP",
+        [("org", "ASCENDING"), ("hasFeedback", "ASCENDING"), ("createdAt", "DESCENDING")],
+    ),  # an org's export
 ]
 
 
@@ -25,5 +33,9 @@ def test_every_composite_query_has_its_index():
 def test_the_query_shapes_listed_here_are_the_ones_in_store():
     source = (Path(__file__).resolve().parents[2] / "functions" / "fruitclf" / "data" / "store.py").read_text()
     assert 'collection_group("classifications").where("org", "==", org_id)' in source
-    assert 'query.where("hasFeedback", "==", True).order_by("createdAt", direction=firestore.Query.DESCENDING)' in source
-    assert source.count("order_by(") == 2, "a new ordered query: add its index to firestore.indexes.json and to this test"
+    assert (
+        'query.where("hasFeedback", "==", True).order_by("createdAt", direction=firestore.Query.DESCENDING)' in source
+    )
+    assert source.count("order_by(") == 2, (
+        "a new ordered query: add its index to firestore.indexes.json and to this test"
+    )

@@ -1,4 +1,5 @@
 """fruitclf.model: the shipped TFLite model on real photos, abstaining, concurrency, errors, CLI (no torch)."""
+
 from __future__ import annotations
 
 import io
@@ -128,7 +129,7 @@ def test_grocery_test_photos(classifier, shared_datasets):
     assert len(items) >= 60
     preds = [classifier.classify(preprocess.load_rgb(data)) for _, data in items]
     top1 = np.mean([p.label == lab for (lab, _), p in zip(items, preds)])
-    top3 = np.mean([lab in [l for l, _ in p.topk] for (lab, _), p in zip(items, preds)])
+    top3 = np.mean([lab in [label for label, _ in p.topk] for (lab, _), p in zip(items, preds)])
     assert top1 >= 0.75 and top3 >= 0.9, (top1, top3)
 
 
@@ -261,7 +262,11 @@ def test_cli_bench_reports_every_figure_the_card_needs(classifier):
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["model_id"] == classifier.model_id and res["model_bytes"] > 0
-    for figures in (res["preprocess_1024x768_jpeg_ms"], res["inference_ms"]["1_thread"], res["inference_ms"]["2_thread"]):
+    for figures in (
+        res["preprocess_1024x768_jpeg_ms"],
+        res["inference_ms"]["1_thread"],
+        res["inference_ms"]["2_thread"],
+    ):
         assert figures["best_slice_p50"] <= figures["p95"]
         assert set(figures) == {"p50", "p95", "mean", "best_slice_p50"}
     assert {"cold_total_ms", "peak_rss_mb"} <= set(res["cold_process"])

@@ -29,7 +29,9 @@ def test_the_catalog_cites_an_open_source_and_its_licence():
 @pytest.mark.parametrize("model", MODELS, ids=[m.name for m in MODELS])
 def test_every_fruit_label_of_every_shipped_model_has_nutrition(model):
     missing = [label for label in labels(model) if label != "not_fruit" and label not in CATALOG["fruits"]]
-    assert not missing, f"{model.name}: no nutrition for {missing}: add them to FOODS in scripts/build_nutrition_catalog.py"
+    assert not missing, (
+        f"{model.name}: no nutrition for {missing}: add them to FOODS in scripts/build_nutrition_catalog.py"
+    )
 
 
 @pytest.mark.parametrize("label", sorted(CATALOG["fruits"]))

@@ -1,4 +1,5 @@
 """fruitclf.preprocess: decoding, modes, EXIF, errors, and equality with training's eval transform."""
+
 from __future__ import annotations
 
 import io
@@ -31,12 +32,14 @@ def reference_eval_transform(data: bytes) -> np.ndarray:
     img = ImageOps.exif_transpose(img).convert("RGB")
     w, h = img.size
     s = min(w, h)
-    l, t = (w - s) // 2, (h - s) // 2
-    img = img.crop((l, t, l + s, t + s)).resize((224, 224), Image.BILINEAR)
+    left, top = (w - s) // 2, (h - s) // 2
+    img = img.crop((left, top, left + s, top + s)).resize((224, 224), Image.BILINEAR)
     return ((np.asarray(img, dtype=np.float32) - 127.0) / 128.0)[None]
 
 
-@pytest.mark.parametrize("size", [(1024, 768), (768, 1024), (348, 464), (100, 100), (224, 224), (300, 225), (5000, 224)])
+@pytest.mark.parametrize(
+    "size", [(1024, 768), (768, 1024), (348, 464), (100, 100), (224, 224), (300, 225), (5000, 224)]
+)
 def test_to_input_matches_reference(size):
     data = jpeg_bytes(photo_like(*size), quality=92)
     x = to_input(load_rgb(data))
@@ -52,7 +55,11 @@ def test_to_input_png_matches_reference():
 
 def test_constant_image_normalisation():
     x = to_input(Image.new("RGB", (500, 300), (255, 127, 0)))
-    assert np.all(x[..., 0] == np.float32(128 / 128)) and np.all(x[..., 1] == 0) and np.all(x[..., 2] == np.float32(-127 / 128))
+    assert (
+        np.all(x[..., 0] == np.float32(128 / 128))
+        and np.all(x[..., 1] == 0)
+        and np.all(x[..., 2] == np.float32(-127 / 128))
+    )
 
 
 def test_golden_fixture():

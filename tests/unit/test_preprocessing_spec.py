@@ -44,7 +44,11 @@ def js_input(img: Image.Image, spec: dict, is_jpeg: bool = False) -> np.ndarray:
     script = NODE_SCRIPT % json.dumps(JS_MODULE.as_uri())
     result = subprocess.run(
         [node, "--input-type=module", "-e", script, "--", str(img.width), str(img.height), str(int(is_jpeg))],
-        input=rgba, capture_output=True, timeout=60, env={"SPEC": json.dumps(spec), "PATH": ""}, check=True,
+        input=rgba,
+        capture_output=True,
+        timeout=60,
+        env={"SPEC": json.dumps(spec), "PATH": ""},
+        check=True,
     )
     size = spec["size"]
     return np.frombuffer(result.stdout, dtype=np.float32).reshape(1, size, size, 3)
@@ -56,7 +60,12 @@ def test_every_model_card_describes_the_input_the_server_makes(card):
     assert spec["size"] == preprocess.INPUT_SIZE
     assert (spec["mean"], spec["scale"]) == (preprocess.MEAN, preprocess.SCALE)
     assert (spec["crop"], spec["resize"], spec["layout"], spec["dtype"], spec["color"]) == (
-        "center_square", "bilinear_antialias", "NHWC", "float32", "RGB")
+        "center_square",
+        "bilinear_antialias",
+        "NHWC",
+        "float32",
+        "RGB",
+    )
     assert spec["jpeg_draft"] is True and spec["exif_orientation"] is True
     assert json.loads(card.read_text())["input"]["shape"] == [1, spec["size"], spec["size"], 3]
 

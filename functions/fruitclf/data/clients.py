@@ -55,11 +55,15 @@ def _bound_firestore_retries(client, deadline_s: float) -> None:
         maximum=1.0,
         multiplier=1.5,
         deadline=deadline_s,
-        predicate=if_exception_type(gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError, gexc.ResourceExhausted),
+        predicate=if_exception_type(
+            gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError, gexc.ResourceExhausted
+        ),
     )
     transport = client._firestore_api._transport
     for method in list(transport._wrapped_methods):
-        transport._wrapped_methods[method] = gapic_v1.method.wrap_method(method, default_retry=retry, default_timeout=deadline_s)
+        transport._wrapped_methods[method] = gapic_v1.method.wrap_method(
+            method, default_retry=retry, default_timeout=deadline_s
+        )
 
 
 @functools.cache

@@ -17,8 +17,8 @@ STATS_DAYS = 30
 
 
 def _day(value) -> str:
-    when = value if isinstance(value, dt.datetime) else dt.datetime.now(dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d")
+    when = value if isinstance(value, dt.datetime) else dt.datetime.now(dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%d")
 
 
 def confidence_bin(confidence: float) -> str:
@@ -54,7 +54,7 @@ def for_feedback(old: dict | None, new: dict) -> dict:
 
 def to_stats(summary: dict, today: dt.date | None = None) -> dict:
     """The API's view of a summary: the last STATS_DAYS days, rates and means."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     total = int(summary.get("total", 0))
     per_day = summary.get("perDay", {})
     days = [(today - dt.timedelta(days=offset)).isoformat() for offset in range(STATS_DAYS - 1, -1, -1)]

@@ -44,6 +44,5 @@ def delete_member(org_id: str, uid: str) -> None:
 
 def members(org_id: str) -> list[dict]:
     return [
-        {k: v for k, v in s.to_dict().items() if k != "updatedAt"}
-        for s in _org(org_id).collection("members").stream()
+        {k: v for k, v in s.to_dict().items() if k != "updatedAt"} for s in _org(org_id).collection("members").stream()
     ]

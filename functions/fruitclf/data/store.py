@@ -140,7 +140,9 @@ def list_classifications(uid: str, limit: int, cursor: str | None) -> tuple[list
         doc_id = _decode_cursor(cursor)
         after = classifications(uid).document(doc_id).get()
         if not after.exists:
-            raise errors.bad_request("The cursor points at an item that no longer exists; start again without it.", "invalid-cursor")
+            raise errors.bad_request(
+                "The cursor points at an item that no longer exists; start again without it.", "invalid-cursor"
+            )
         query = query.start_after(after)
     # One extra item tells whether there is a next page without a second query.
     snapshots = list(query.limit(limit + 1).stream())

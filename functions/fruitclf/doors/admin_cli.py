@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc.message}")
         return 1
     except DefaultCredentialsError:
-        print("error: no Google credentials. For the emulators set FIRESTORE_EMULATOR_HOST and FIREBASE_AUTH_EMULATOR_HOST; "
-              "for a project run `gcloud auth application-default login` and set GCLOUD_PROJECT.")
+        print(
+            "error: no Google credentials. For the emulators set FIRESTORE_EMULATOR_HOST and FIREBASE_AUTH_EMULATOR_HOST; "
+            "for a project run `gcloud auth application-default login` and set GCLOUD_PROJECT."
+        )
         return 1
     return 0

@@ -1,4 +1,5 @@
 """Command line: ``python -m fruitclf {classify,evaluate,bench,models}`` (run from functions/ with functions/venv)."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,7 @@ import sys
 import time
 
 from . import admin_cli
+
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -87,9 +89,13 @@ class _Tally:
             self.confusion[predicted] = self.confusion.get(predicted, 0) + 1
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "top1": self.top1 / self.n, "top3": self.top3 / self.n,
-                "abstain_rate": self.abstained / self.n,
-                "confused_with": dict(sorted(self.confusion.items(), key=lambda kv: -kv[1])[:3])}
+        return {
+            "n": self.n,
+            "top1": self.top1 / self.n,
+            "top3": self.top3 / self.n,
+            "abstain_rate": self.abstained / self.n,
+            "confused_with": dict(sorted(self.confusion.items(), key=lambda kv: -kv[1])[:3]),
+        }
 
 
 def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | None = None) -> dict:
@@ -139,23 +145,31 @@ def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | N
         top3 += ok3
         abstained += p.abstained
     return {
-        "dir": str(root), "model_id": clf.model_id, "n": n,
-        "top1": top1 / n if n else None, "top3": top3 / n if n else None,
+        "dir": str(root),
+        "model_id": clf.model_id,
+        "n": n,
+        "top1": top1 / n if n else None,
+        "top3": top3 / n if n else None,
         "abstain_rate": abstained / n if n else None,
-        "fruit_n": fruit_n, "fruit_abstain_rate": fruit_abst / fruit_n if fruit_n else None,
-        "not_fruit_n": nf_n, "not_fruit_abstain_rate": nf_abst / nf_n if nf_n else None,
+        "fruit_n": fruit_n,
+        "fruit_abstain_rate": fruit_abst / fruit_n if fruit_n else None,
+        "not_fruit_n": nf_n,
+        "not_fruit_abstain_rate": nf_abst / nf_n if nf_n else None,
         "ece": _ece(conf_l, corr_l),
         "abstain_threshold": clf.abstain_threshold,
         "metric_notes": "fruit folders: top1/top3 = true label is the top-1/in the top-3 (abstaining is not "
-                        "penalised there; see abstain_rate); not_fruit folder: correct = abstained. ece over fruit "
-                        "images: top-1 probability vs top-1 correctness, 15 equal-width bins. Files are opened by "
-                        "content whatever their extension; the ones that could not be read are in `unreadable` "
-                        "and counted in no figure.",
+        "penalised there; see abstain_rate); not_fruit folder: correct = abstained. ece over fruit "
+        "images: top-1 probability vs top-1 correctness, 15 equal-width bins. Files are opened by "
+        "content whatever their extension; the ones that could not be read are in `unreadable` "
+        "and counted in no figure.",
         "per_label": {name: t.to_dict() for name, t in sorted(per_label.items())},
         "per_source": {s: t.to_dict() for s, t in sorted(per_source.items())},
-        "confusion_pairs": [{"label": truth, "predicted": guess, "n": c}
-                            for (truth, guess), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "unknown_labels": sorted(unknown), "unreadable": unreadable,
+        "confusion_pairs": [
+            {"label": truth, "predicted": guess, "n": c}
+            for (truth, guess), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "unknown_labels": sorted(unknown),
+        "unreadable": unreadable,
     }
 
 
@@ -168,10 +182,14 @@ def cmd_evaluate(args) -> int:
     if args.json:
         print(json.dumps(res))
     else:
-        print(f"{res['dir']}: n={res['n']} top1={res['top1']:.4f} top3={res['top3']:.4f} "
-              f"abstain_rate={res['abstain_rate']:.4f} ece={res['ece']}")
+        print(
+            f"{res['dir']}: n={res['n']} top1={res['top1']:.4f} top3={res['top3']:.4f} "
+            f"abstain_rate={res['abstain_rate']:.4f} ece={res['ece']}"
+        )
         for name, s in sorted(res["per_label"].items()):
-            print(f"  {name:<16} n={s['n']:<5} top1={s['top1']:.3f} top3={s['top3']:.3f} abstain={s['abstain_rate']:.3f} {s['confused_with']}")
+            print(
+                f"  {name:<16} n={s['n']:<5} top1={s['top1']:.3f} top3={s['top3']:.3f} abstain={s['abstain_rate']:.3f} {s['confused_with']}"
+            )
         for u in res["unreadable"]:
             print(f"  UNREADABLE {u['file']}: {u['reason']}")
     return 0
@@ -205,11 +223,14 @@ def _pcts(xs, rounds: int = 5):
     best slice tells what the code costs when nothing else runs; p50 tells what a caller saw this time.
     """
     n = max(1, len(xs) // rounds)
-    slices = [xs[i:i + n] for i in range(0, len(xs) - n + 1, n)]
+    slices = [xs[i : i + n] for i in range(0, len(xs) - n + 1, n)]
     xs = sorted(xs)
-    return {"p50": round(statistics.median(xs), 3), "p95": round(xs[min(len(xs) - 1, int(0.95 * len(xs)))], 3),
-            "mean": round(sum(xs) / len(xs), 3),
-            "best_slice_p50": round(min(statistics.median(s) for s in slices), 3)}
+    return {
+        "p50": round(statistics.median(xs), 3),
+        "p95": round(xs[min(len(xs) - 1, int(0.95 * len(xs)))], 3),
+        "mean": round(sum(xs) / len(xs), 3),
+        "best_slice_p50": round(min(statistics.median(s) for s in slices), 3),
+    }
 
 
 def _timed_ms(fn, runs: int) -> list[float]:
@@ -222,7 +243,6 @@ def _timed_ms(fn, runs: int) -> list[float]:
 
 
 def cmd_bench(args) -> int:
-    import numpy as np
 
     from ..ml import model, preprocess
 
@@ -230,12 +250,13 @@ def cmd_bench(args) -> int:
     jpeg = pathlib.Path(args.image).read_bytes() if args.image else _synthetic_photo()
     tmp = pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / f"fruitclf-bench-{os.getpid()}.jpg"
     tmp.write_bytes(jpeg)
-    code = ("import time, json, resource; t0 = time.perf_counter(); from fruitclf.ml import model, preprocess; "
-            "c = model.get_classifier(%r); t1 = time.perf_counter(); c.load(); t2 = time.perf_counter(); "
-            "p = c.classify(preprocess.load_rgb(%r)); t3 = time.perf_counter(); "
-            "print(json.dumps({'import_ms': (t1-t0)*1e3, 'load_ms': (t2-t1)*1e3, 'first_classify_ms': (t3-t2)*1e3, "
-            "'cold_total_ms': (t3-t0)*1e3, 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
-            ) % (args.model, str(tmp))
+    code = (
+        "import time, json, resource; t0 = time.perf_counter(); from fruitclf.ml import model, preprocess; "
+        f"c = model.get_classifier({args.model!r}); t1 = time.perf_counter(); c.load(); t2 = time.perf_counter(); "
+        f"p = c.classify(preprocess.load_rgb({str(tmp)!r})); t3 = time.perf_counter(); "
+        "print(json.dumps({'import_ms': (t1-t0)*1e3, 'load_ms': (t2-t1)*1e3, 'first_classify_ms': (t3-t2)*1e3, "
+        "'cold_total_ms': (t3-t0)*1e3, 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+    )
     cold_runs = []
     pkg_root = str(pathlib.Path(__file__).resolve().parents[2])
     env = dict(os.environ, PYTHONPATH=pkg_root + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -268,7 +289,7 @@ def cmd_bench(args) -> int:
         loads[threads] = round((time.perf_counter() - t0) * 1000, 2)
         for _ in range(10):
             c.predict_array(x)
-        infer[f"{threads}_thread"] = _pcts(_timed_ms(lambda: c.predict_array(x), args.runs))
+        infer[f"{threads}_thread"] = _pcts(_timed_ms(lambda c=c: c.predict_array(x), args.runs))
     clf = model.get_classifier(args.model)
     res = {
         "model_id": clf.model_id,

@@ -4,6 +4,7 @@ Models live in ``functions/models/<model-id>/`` (model.tflite, labels.txt, model
 overridden with the env var FRUITCLF_MODELS_DIR. ``functions/models/DEFAULT`` names the default model id.
 Nothing heavy happens at import: the interpreter is created on the first ``classify``.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,9 +66,14 @@ class Prediction:
     timings_ms: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "confidence": self.confidence,
-                "topk": [{"label": label, "p": p} for label, p in self.topk],
-                "abstained": self.abstained, "model_id": self.model_id, "timings_ms": dict(self.timings_ms)}
+        return {
+            "label": self.label,
+            "confidence": self.confidence,
+            "topk": [{"label": label, "p": p} for label, p in self.topk],
+            "abstained": self.abstained,
+            "model_id": self.model_id,
+            "timings_ms": dict(self.timings_ms),
+        }
 
 
 class Classifier:
@@ -78,7 +84,9 @@ class Classifier:
         self.path = pathlib.Path(path) if path else models_dir() / model_id
         if not (self.path / "model.tflite").is_file():
             raise KeyError(f"unknown model id {model_id!r} (no {self.path / 'model.tflite'})")
-        self.labels: list[str] = [l.strip() for l in (self.path / "labels.txt").read_text().splitlines() if l.strip()]
+        self.labels: list[str] = [
+            line.strip() for line in (self.path / "labels.txt").read_text().splitlines() if line.strip()
+        ]
         card_path = self.path / "model_card.json"
         self.card: dict = json.loads(card_path.read_text()) if card_path.is_file() else {}
         self.input_size: int = int(self.card.get("input", {}).get("shape", [1, preprocess.INPUT_SIZE])[1])
@@ -97,7 +105,9 @@ class Classifier:
             with self._lock:
                 if self._interp is None:
                     t0 = time.perf_counter()
-                    interp = _interpreter_class()(model_path=str(self.path / "model.tflite"), num_threads=self.num_threads)
+                    interp = _interpreter_class()(
+                        model_path=str(self.path / "model.tflite"), num_threads=self.num_threads
+                    )
                     interp.allocate_tensors()
                     inp = interp.get_input_details()[0]
                     out = interp.get_output_details()[0]
@@ -109,7 +119,7 @@ class Classifier:
                     self._interp = interp
                     self.load_ms = (time.perf_counter() - t0) * 1000
 
-    def load(self) -> "Classifier":
+    def load(self) -> Classifier:
         self._ensure_loaded()
         return self
 
@@ -131,7 +141,9 @@ class Classifier:
         t0 = time.perf_counter()
         x = pixels if isinstance(pixels, np.ndarray) else preprocess.to_input(pixels, self.input_size)
         if x.shape != (1, self.input_size, self.input_size, 3) or x.dtype != np.float32:
-            raise ValueError(f"{self.model_id}: model input must be float32 (1, {self.input_size}, {self.input_size}, 3)")
+            raise ValueError(
+                f"{self.model_id}: model input must be float32 (1, {self.input_size}, {self.input_size}, 3)"
+            )
         t1 = time.perf_counter()
         probs = self.predict_array(x)
         t2 = time.perf_counter()
@@ -143,8 +155,14 @@ class Classifier:
         topk = [(self.labels[i], float(probs[i])) for i in order[:k]]
         label, conf = self.labels[order[0]], float(probs[order[0]])
         abstained = label == "not_fruit" or conf < self.abstain_threshold
-        return Prediction(label=label, confidence=conf, topk=topk, abstained=abstained, model_id=self.model_id,
-                          timings_ms={k_: round(v, 3) for k_, v in timings.items()})
+        return Prediction(
+            label=label,
+            confidence=conf,
+            topk=topk,
+            abstained=abstained,
+            model_id=self.model_id,
+            timings_ms={k_: round(v, 3) for k_, v in timings.items()},
+        )
 
 
 _cache: dict[str, Classifier] = {}

@@ -15,6 +15,7 @@ once, wide conversions run in strips of rows, and nothing is widened beyond floa
 The pixel limit is the caller's (the API's lives in config.py); Pillow's own decompression-bomb guard still
 applies here.
 """
+
 from __future__ import annotations
 
 import io
@@ -76,7 +77,9 @@ def _open(data: bytes | str | pathlib.Path) -> Image.Image:
     try:
         img = Image.open(fp)
     except UnidentifiedImageError as e:
-        raise ImageDecodeError(f"{what} is not a recognised image format (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC)") from e
+        raise ImageDecodeError(
+            f"{what} is not a recognised image format (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC)"
+        ) from e
     except Image.DecompressionBombError as e:
         raise ImageDecodeError(f"{what} is too large: {e}") from e
     except (OSError, SyntaxError, ValueError) as e:

@@ -154,7 +154,18 @@ def _classify_bytes(
         raise
     if not created:  # lost a race with the other entry point for the same upload
         return store.get_classification(uid, doc_id)
-    log.info(json.dumps({"event": "classified", "uid": uid, "id": doc_id, "label": doc["label"], "ms": doc["timings"]["total"], "source": source}))
+    log.info(
+        json.dumps(
+            {
+                "event": "classified",
+                "uid": uid,
+                "id": doc_id,
+                "label": doc["label"],
+                "ms": doc["timings"]["total"],
+                "source": source,
+            }
+        )
+    )
     return {"id": doc_id, **doc}
 
 

@@ -39,7 +39,9 @@ def give_feedback(uid: str, doc_id: str, correct: bool, label: str | None) -> di
         entry = {"correct": True, "label": doc["label"]}
     elif label is not None:
         if label not in get_classifier(doc.get("modelVersion") or None).labels:
-            raise errors.bad_request(f"Unknown label {label!r}: use one of the model's labels (GET /api/model).", "unknown-label")
+            raise errors.bad_request(
+                f"Unknown label {label!r}: use one of the model's labels (GET /api/model).", "unknown-label"
+            )
         model_answer = "not_fruit" if doc["abstained"] else doc["label"]
         entry = {"correct": label == model_answer, "label": label}
     else:

@@ -12,7 +12,31 @@ import datetime as dt
 from ..data import ops
 
 # Upper edges (ms) of the latency histogram's buckets; the last bucket is open-ended.
-LATENCY_EDGES_MS = (10, 20, 30, 40, 50, 60, 70, 80, 100, 125, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000)
+LATENCY_EDGES_MS = (
+    10,
+    20,
+    30,
+    40,
+    50,
+    60,
+    70,
+    80,
+    100,
+    125,
+    150,
+    200,
+    250,
+    300,
+    400,
+    500,
+    750,
+    1000,
+    1500,
+    2000,
+    3000,
+    5000,
+    10000,
+)
 
 
 def _scopes(org_id: str | None) -> list[str]:
@@ -52,7 +76,7 @@ def percentile(hist: dict, q: float) -> float | None:
 
 def daily(scope: str, days: int = 30) -> list[dict]:
     """Per-day figures for `scope`, oldest first, merged over shards."""
-    since = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days - 1)).isoformat()
+    since = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)).isoformat()
     by_day = ops.days_since(scope, since)
     out = []
     for day in sorted(by_day):

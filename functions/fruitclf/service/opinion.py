@@ -33,7 +33,12 @@ def unsure(doc: dict) -> bool:
 
 def not_asked(reason: str) -> dict:
     """The opinion recorded when the vision model is not asked."""
-    return {"label": None, "confidence": None, "model": settings().openai_model, "note": f"No second opinion: {reason}."}
+    return {
+        "label": None,
+        "confidence": None,
+        "model": settings().openai_model,
+        "note": f"No second opinion: {reason}.",
+    }
 
 
 def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
@@ -45,7 +50,12 @@ def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
     try:
         import openai
 
-        client = openai.OpenAI(api_key=cfg.openai_api_key, base_url=cfg.openai_base_url or None, timeout=cfg.openai_timeout_s, max_retries=0)
+        client = openai.OpenAI(
+            api_key=cfg.openai_api_key,
+            base_url=cfg.openai_base_url or None,
+            timeout=cfg.openai_timeout_s,
+            max_retries=0,
+        )
         guesses = ", ".join(f"{t['label']} ({t['p']:.0%})" for t in topk)
         image_url = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
         completion = client.chat.completions.create(
@@ -83,7 +93,10 @@ def _parse(completion, labels: list[str], result: dict) -> dict:
     except (ValueError, KeyError, TypeError):
         return {**result, "note": "No second opinion: the vision model's reply was malformed."}
     if label not in labels:
-        return {**result, "note": f"No second opinion: the vision model answered {str(label)[:40]!r}, which is not one of our labels."}
+        return {
+            **result,
+            "note": f"No second opinion: the vision model answered {str(label)[:40]!r}, which is not one of our labels.",
+        }
     confidence = answer.get("confidence")
     confidence = float(confidence) if isinstance(confidence, (int, float)) and 0 <= confidence <= 1 else None
     return {**result, "label": label, "confidence": confidence}

@@ -71,7 +71,9 @@ def _register_error_handlers(app: Flask) -> None:
             log.error("backing service unavailable: %r", exc)
             return api_error(errors.unavailable())
         log.exception("unhandled error on %s %s", request.method, request.path)
-        response = jsonify(errors.ApiError(500, "internal", "Something went wrong on our side; it has been logged.").to_dict())
+        response = jsonify(
+            errors.ApiError(500, "internal", "Something went wrong on our side; it has been logged.").to_dict()
+        )
         response.status_code = 500
         return response
 

@@ -26,7 +26,10 @@ def preflight() -> Response | None:
         return None
     origin = request.headers.get("Origin")
     if not _allowed(origin):
-        raise errors.forbidden(f"Origin {origin!r} may not call this API; ask the operator to add it to ALLOWED_ORIGINS.", "origin-not-allowed")
+        raise errors.forbidden(
+            f"Origin {origin!r} may not call this API; ask the operator to add it to ALLOWED_ORIGINS.",
+            "origin-not-allowed",
+        )
     response = Response(status=204)
     response.headers.update(
         {

@@ -5,14 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 PUBLIC_FIELDS = (
-    "label", "confidence", "topk", "abstained", "modelVersion", "imagePath", "source", "org", "timings",
-    "feedback", "secondOpinion", "createdAt",
+    "label",
+    "confidence",
+    "topk",
+    "abstained",
+    "modelVersion",
+    "imagePath",
+    "source",
+    "org",
+    "timings",
+    "feedback",
+    "secondOpinion",
+    "createdAt",
 )
 
 
 def _json_value(value):
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, dict):
         return {k: _json_value(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -28,11 +28,15 @@ def classify():
     if request.content_length is not None and request.content_length > max_bytes + MULTIPART_OVERHEAD:
         images.check_size(request.content_length, max_bytes)
     if request.mimetype == "multipart/form-data":
-        doc = service.classify_image(caller, lambda: _multipart_image(max_bytes), source="web", second_opinion=wants_opinion)
+        doc = service.classify_image(
+            caller, lambda: _multipart_image(max_bytes), source="web", second_opinion=wants_opinion
+        )
     elif request.is_json:
         doc = service.classify_stored_upload(caller, _storage_path(caller.uid), source="web")
     else:
-        raise errors.ApiError(415, "unsupported-media-type", "Send multipart/form-data with an 'image' field, or JSON with a storagePath.")
+        raise errors.ApiError(
+            415, "unsupported-media-type", "Send multipart/form-data with an 'image' field, or JSON with a storagePath."
+        )
     return classification(doc), 201
 
 

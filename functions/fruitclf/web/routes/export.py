@@ -15,7 +15,18 @@ from ..present import classification
 
 bp = Blueprint("export", __name__)
 
-COLUMNS = ("id", "uid", "imagePath", "modelLabel", "correctedLabel", "correct", "confidence", "modelVersion", "createdAt", "feedbackAt")
+COLUMNS = (
+    "id",
+    "uid",
+    "imagePath",
+    "modelLabel",
+    "correctedLabel",
+    "correct",
+    "confidence",
+    "modelVersion",
+    "createdAt",
+    "feedbackAt",
+)
 
 
 def _row(doc: dict) -> dict:
