@@ -78,6 +78,11 @@ def test_an_http_classification_uses_up_the_quota_the_trigger_then_enforces():
     docs, [error] = settled(member.uid, 2)
     assert len(docs) == 1 and error["error"]["code"] == "rate-limited"
     assert error["uploadPath"] == f"uploads/{member.uid}/after-http.jpg"
+    # The app shows it to its owner, with the Firestore SDK (rule-checked), and to nobody else.
+    [stored] = emulators.user_documents(member.uid, "uploadErrors")
+    path = f"users/{member.uid}/uploadErrors/{stored.id}"
+    assert attack.firestore_rest("GET", path, member).status_code == 200
+    assert attack.firestore_rest("GET", path, emulators.sign_up()).status_code == 403
 
 
 def test_anonymous_uploads_get_the_lower_anonymous_quota():
