@@ -109,6 +109,7 @@ JSON_ENDPOINTS = [
     ("POST", "/api/classifications/{doc}/feedback"),
     ("PATCH", "/api/orgs/{org}"),
     ("PUT", "/api/orgs/{org}/members"),
+    ("POST", "/api/orgs/{org}/invitations"),
 ]
 
 
@@ -198,6 +199,25 @@ def test_classification_ids_never_fail(client, admin, doc_id, watch, doc, action
     path = f"/api/classifications/{quote(doc.replace('{doc}', doc_id), safe='')}{action}"
     response = client.open(path, method=method, headers=admin.headers, json={"correct": True})
     watch.check(response)
+
+
+@FUZZ
+@given(
+    org=st.text(max_size=30) | st.just("{org}"),
+    tail=st.sampled_from(["", "/members", "/members/someone", "/stats", "/invitations"]),
+    invitation=st.text(max_size=30),
+    action=st.sampled_from(["accept", "decline"]),
+    method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+)
+def test_org_and_invitation_paths_never_fail(client, admin, watch, org, tail, invitation, action, method):
+    from urllib.parse import quote
+
+    org_id = admin.org if org == "{org}" else quote(org, safe="")
+    for path in (f"/api/orgs/{org_id}{tail}", f"/api/invitations/{quote(invitation, safe='')}/{action}"):
+        response = client.open(
+            path, method=method, headers=admin.headers, json={"name": "Fuzzed", "email": "nobody@example.com"}
+        )
+        watch.check(response)
 
 
 def _seed_images() -> list[bytes]:

@@ -34,6 +34,7 @@ JSON_ENDPOINTS = {
     "feedback": ("POST", "/classifications/{doc}/feedback"),
     "org-patch": ("PATCH", "/orgs/{org}"),
     "members-put": ("PUT", "/orgs/{org}/members"),
+    "invitations-post": ("POST", "/orgs/{org}/invitations"),
 }
 
 
