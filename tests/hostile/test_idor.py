@@ -1,5 +1,7 @@
 """Other people's things: results, images, uploads, organisations. Each attempt is refused and writes nothing."""
 
+from functools import partial
+
 import pytest
 
 from hostile import attack
@@ -22,7 +24,7 @@ ON_A_VICTIMS_RESULT = [
     ids=lambda v: str(v) if not isinstance(v, dict) else "body",
 )
 def test_a_victims_result_is_not_found_for_anyone_else(user, victim, method, path, body, status, code):
-    send = lambda: attack.api(method, path.format(id=victim.classification["id"]), user, json=body)  # noqa: E731
+    send = partial(attack.api, method, path.format(id=victim.classification["id"]), user, json=body)
     attack.refused(send, status, code, user, victim)
 
 
@@ -52,7 +54,7 @@ def test_classifying_someone_elses_object_is_refused(user, victim, storage_path,
     # Storage trigger at once, racing the check that nothing was written).
     path = storage_path.format(me=user.uid, victim=victim.uid, id=victim.classification["id"])
     attack.refused(
-        lambda: attack.api("POST", "/classify", user, json={"storagePath": path}), status, code, user, victim
+        partial(attack.api, "POST", "/classify", user, json={"storagePath": path}), status, code, user, victim
     )
 
 
@@ -77,20 +79,20 @@ def test_another_orgs_business_is_refused(org, admin, attacker_role, method, pat
         emulators.join_org(attacker, emulators.make_org(), attacker_role.split("-")[0])
     if body:
         body = {k: v.format(me=attacker.email) if isinstance(v, str) else v for k, v in body.items()}
-    send = lambda: attack.api(method, path.format(org=org, admin=admin.uid), attacker, json=body)  # noqa: E731
+    send = partial(attack.api, method, path.format(org=org, admin=admin.uid), attacker, json=body)
     attack.refused(send, 403, code, attacker, admin, orgs=[org])
 
 
 def test_an_admin_cannot_remove_a_member_of_another_org_through_their_own(admin, org):
     other_org = emulators.make_org()
     outsider = emulators.join_org(emulators.sign_up(), other_org)
-    send = lambda: attack.api("DELETE", f"/orgs/{org}/members/{outsider.uid}", admin)  # noqa: E731
+    send = partial(attack.api, "DELETE", f"/orgs/{org}/members/{outsider.uid}", admin)
     attack.refused(send, 404, "member-not-found", admin, outsider, orgs=[org, other_org])
     assert emulators.token_claims(emulators.sign_in(outsider).token)["org"] == other_org
 
 
 def test_a_member_cannot_export_the_orgs_feedback(member, org):
-    send = lambda: attack.api("GET", "/feedback/export", member, params={"scope": "org"})  # noqa: E731
+    send = partial(attack.api, "GET", "/feedback/export", member, params={"scope": "org"})
     attack.refused(send, 403, "not-org-admin", member, orgs=[org])
 
 

@@ -3,6 +3,7 @@ and its own code, on every endpoint, and writes nothing; a working session is cu
 re-check interval (SESSION_CHECK_SECONDS)."""
 
 import dataclasses
+from functools import partial
 
 import pytest
 
@@ -40,13 +41,13 @@ def test_an_ended_session_is_refused_everywhere(how, method, path):
     kwargs = {"files": {"image": ("p.jpg", emulators.jpeg_bytes(), "image/jpeg")}} if path == "/classify" else {}
     if path.endswith("feedback"):
         kwargs = {"json": {"correct": True}}
-    attack.refused(lambda: attack.api(method, path, user, **kwargs), 401, ENDED[how], user)
+    attack.refused(partial(attack.api, method, path, user, **kwargs), 401, ENDED[how], user)
 
 
 def test_an_ended_session_cannot_classify_through_storage_path():
     user = emulators.sign_up()
     attack.disable(user)
-    send = lambda: attack.api("POST", "/classify", user, json={"storagePath": f"uploads/{user.uid}/p.jpg"})  # noqa: E731
+    send = partial(attack.api, "POST", "/classify", user, json={"storagePath": f"uploads/{user.uid}/p.jpg"})
     attack.refused(send, 401, "account-disabled", user)
 
 
