@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .. import errors
 from ..config import emulator_mode, settings
-from ..data import accounts
+from ..data import accounts, app_check
 from ..data.accounts import Account
 
 
@@ -131,3 +131,9 @@ def caller_for_uid(uid: str) -> Caller:
         org=_text(account.claims.get("org")),
         role=_text(account.claims.get("role")),
     )
+
+
+def verify_app(token: str) -> dict:
+    """The claims of an App Check token for this project (401 `app-check-invalid`, 503 if the keys are out of reach)."""
+    cfg = settings()
+    return app_check.verify(token, cfg.project_number, cfg.project_id, cfg.app_check_jwks_url)

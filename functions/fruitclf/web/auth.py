@@ -7,8 +7,7 @@ from flask import g, request
 
 from .. import errors
 from ..config import settings
-from ..data import app_check
-from ..service.identity import Caller, caller_from_token
+from ..service.identity import Caller, caller_from_token, verify_app
 
 # Open without App Check: what a status page or the model download needs, and CORS preflights.
 _OPEN_ENDPOINTS = ("health.health", "model.model")
@@ -43,4 +42,4 @@ def require_app_check() -> None:
         raise errors.unauthenticated(
             "This app is not verified: send an App Check token (X-Firebase-AppCheck).", "app-check-missing"
         )
-    app_check.verify(token, cfg.project_number, cfg.project_id, cfg.app_check_jwks_url)
+    verify_app(token)
