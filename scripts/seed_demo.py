@@ -1,4 +1,5 @@
-"""Demo data for `scripts/dev`: a user to sign in with, an organisation they administer, a few classifications."""
+"""Demo data for `scripts/dev`: a user to sign in with, an organisation they administer, a few classifications,
+and a second user with a pending invitation to that organisation (to see Accept / Decline on the Account page)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "demo@fruit.test"
 PASSWORD = "fruit-demo-123"
 ORG = "demo-org"
+INVITEE = "friend@fruit.test"  # same password; invited to ORG, not yet a member
 
 
 def _post(url: str, body: bytes, headers: dict) -> dict:
@@ -22,13 +24,29 @@ def _post(url: str, body: bytes, headers: dict) -> dict:
         return json.loads(response.read() or b"{}")
 
 
-def _sign_in(auth_port: int) -> dict:
+def _sign_in(auth_port: int, email: str = EMAIL) -> dict:
     base = f"http://127.0.0.1:{auth_port}/identitytoolkit.googleapis.com/v1/accounts"
-    body = json.dumps({"email": EMAIL, "password": PASSWORD, "returnSecureToken": True}).encode()
+    body = json.dumps({"email": email, "password": PASSWORD, "returnSecureToken": True}).encode()
     try:
         return _post(f"{base}:signUp?key=demo-api-key", body, {"Content-Type": "application/json"})
     except urllib.error.HTTPError:  # already there (emulator data kept with --import)
         return _post(f"{base}:signInWithPassword?key=demo-api-key", body, {"Content-Type": "application/json"})
+
+
+def _mark_verified(auth_port: int, uid: str) -> None:
+    """Invitations go to verified addresses; the Auth emulator lets the owner mark one (no email is sent)."""
+    url = f"http://127.0.0.1:{auth_port}/identitytoolkit.googleapis.com/v1/projects/demo-fruit/accounts:update"
+    body = json.dumps({"localId": uid, "emailVerified": True}).encode()
+    _post(url, body, {"Content-Type": "application/json", "Authorization": "Bearer owner"})
+
+
+def _invite(hosting: str, admin_token: str, email: str) -> None:
+    body = json.dumps({"email": email, "role": "member"}).encode()
+    headers = {"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"}
+    try:
+        _post(f"{hosting}/api/orgs/{ORG}/invitations", body, headers)
+    except urllib.error.HTTPError as exc:
+        print(f"seed: invitation for {email}: {exc.code}", file=sys.stderr)
 
 
 def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
@@ -54,6 +72,10 @@ def seed(hosting: str, ports: dict) -> None:
         cwd=ROOT / "functions", env=env, capture_output=True, check=False,
     )
     account = _sign_in(ports["auth"])  # a fresh token carries the org claims
+    invitee = _sign_in(ports["auth"], INVITEE)
+    for uid in (account["localId"], invitee["localId"]):
+        _mark_verified(ports["auth"], uid)
+    _invite(hosting, account["idToken"], INVITEE)
     samples = ROOT / ".cache" / "test-photos"  # fetched by scripts/fetch_test_photos.sh (Debian's opencv-doc)
     photos = [samples / name for name in ("apple.jpg", "orange.jpg", "fruits.jpg", "building.jpg") if (samples / name).is_file()]
     for photo in photos:
@@ -63,3 +85,4 @@ def seed(hosting: str, ports: dict) -> None:
         except urllib.error.HTTPError as exc:
             print(f"seed: {photo.name}: {exc.code}", file=sys.stderr)
     print(f"\n  Demo user: {EMAIL} / {PASSWORD} (admin of organisation '{ORG}', {len(photos)} photos classified)")
+    print(f"  Invited:   {INVITEE} / {PASSWORD} (a pending invitation to '{ORG}' on the Account page)")

@@ -1,6 +1,7 @@
 // The one place that talks to /api: adds the ID token, parses the error envelope
 // {"error": {"code", "message"}} into ApiError, and uploads with progress (XMLHttpRequest, which fetch lacks).
 import { idToken } from "./auth.js";
+import { appCheckToken } from "./firebase.js";
 
 export class ApiError extends Error {
   /**
@@ -46,8 +47,10 @@ function errorFromResponse(status, bodyText, retryAfterHeader) {
 }
 
 async function authHeaders() {
-  const token = await idToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  const [token, appCheck] = await Promise.all([idToken(), appCheckToken()]);
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  if (appCheck) headers["X-Firebase-AppCheck"] = appCheck;
+  return headers;
 }
 
 const GET_RETRY_DELAY_MS = 400;
@@ -92,6 +95,9 @@ export const api = {
   feedback: (id, body) => send("POST", `/api/classifications/${encodeURIComponent(id)}/feedback`, { json: body }),
   stats: () => send("GET", "/api/stats"),
   orgStats: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/stats`),
+  invitations: () => send("GET", "/api/invitations"),
+  acceptInvitation: (id) => send("POST", `/api/invitations/${encodeURIComponent(id)}/accept`),
+  declineInvitation: (id) => send("POST", `/api/invitations/${encodeURIComponent(id)}/decline`),
   /** The image of a classification as a Blob (the endpoint needs the Authorization header, so no plain <img src>). */
   image: (imageUrl) => send("GET", imageUrl, { responseType: "blob" }),
 };
