@@ -4,28 +4,21 @@ enrolled before they say yes."""
 from __future__ import annotations
 
 import requests
+from actions import sign_in
 from playwright.sync_api import expect
 
 from support import emulators
-
-from .actions import sign_in
-
-
-def _verified_user():
-    user = emulators.sign_up()
-    requests.post(
-        f"{emulators.AUTH}/identitytoolkit.googleapis.com/v1/projects/{emulators.PROJECT}/accounts:update",
-        json={"localId": user.uid, "emailVerified": True},
-        headers={"Authorization": "Bearer owner"},
-        timeout=10,
-    ).raise_for_status()
-    return user
 
 
 def _invite(email: str, org_name: str) -> str:
     org = emulators.make_org(name=org_name)
     admin = emulators.join_org(emulators.sign_up(), org, "admin")
-    response = requests.post(f"{emulators.API}/orgs/{org}/invitations", json={"email": email, "role": "member"}, headers=admin.headers, timeout=30)
+    response = requests.post(
+        f"{emulators.API}/orgs/{org}/invitations",
+        json={"email": email, "role": "member"},
+        headers=admin.headers,
+        timeout=30,
+    )
     assert response.status_code == 202, response.text
     return org
 
@@ -37,7 +30,7 @@ def _open_account(page, user) -> None:
 
 
 def test_a_person_declines_one_invitation_and_accepts_another(page, screenshot):
-    person = _verified_user()
+    person = emulators.verify_email(emulators.sign_up())
     wanted = _invite(person.email, "Orchard Co-op")
     _invite(person.email, "Spam Fruit Ltd")
     _open_account(page, person)
@@ -51,7 +44,9 @@ def test_a_person_declines_one_invitation_and_accepts_another(page, screenshot):
     expect(invitations.get_by_text("Spam Fruit Ltd invites you")).to_have_count(0)
     invitations.get_by_role("button", name="Accept Orchard Co-op").click()
     expect(page.get_by_text(f"{wanted} (member)")).to_be_visible()
-    expect(page.get_by_role("region", name="Invitations").get_by_text("No invitations to join an organisation.")).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Invitations").get_by_text("No invitations to join an organisation.")
+    ).to_be_visible()
     assert emulators.firestore().document("orgs", wanted, "members", person.uid).get().get("role") == "member"
 
 

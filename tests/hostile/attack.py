@@ -163,29 +163,15 @@ def storage_get(who, path: str) -> requests.Response:
 # -- what an operator (or Auth itself) does to an account, through the Auth emulator's admin REST API
 
 
-def _update_account(uid: str, **fields) -> None:
-    response = requests.post(
-        f"{emulators.AUTH}/identitytoolkit.googleapis.com/v1/projects/{emulators.PROJECT}/accounts:update",
-        json={"localId": uid, **fields},
-        headers={"Authorization": "Bearer owner"},
-        timeout=10,
-    )
-    response.raise_for_status()
-
-
-def verify_email(user) -> None:
-    _update_account(user.uid, emailVerified=True)
-
-
 def disable(user, disabled: bool = True) -> None:
-    _update_account(user.uid, disableUser=disabled)
+    emulators.update_account(user.uid, disableUser=disabled)
 
 
 def revoke(user) -> None:
     """What the admin SDK's revoke_refresh_tokens does: tokens issued before this second stop being valid."""
     import time
 
-    _update_account(user.uid, validSince=str(int(time.time())))
+    emulators.update_account(user.uid, validSince=str(int(time.time())))
 
 
 def delete_account(user) -> None:

@@ -50,24 +50,14 @@ def test_a_token_that_still_says_admin_is_not_enough(org, admin, second_admin, m
 
 
 @pytest.mark.parametrize(("method", "path", "body"), PRIVILEGED, ids=IDS)
-def test_a_demoted_admin_is_signed_out(org, admin, second_admin, method, path, body):
+@pytest.mark.parametrize("change", ["demoted", "removed"])
+def test_a_demoted_or_removed_admin_is_signed_out(org, admin, second_admin, change, method, path, body):
     attack.age_token(admin)
-    demoted = attack.api("PUT", f"/orgs/{org}/members", second_admin, json={"email": admin.email, "role": "member"})
-    assert demoted.status_code == 200, demoted.text
-    attack.refused(
-        partial(_send, admin, org, second_admin, method, path, body),
-        401,
-        "token-revoked",
-        admin,
-        second_admin,
-        orgs=[org],
-    )
-
-
-@pytest.mark.parametrize(("method", "path", "body"), PRIVILEGED, ids=IDS)
-def test_a_removed_admin_is_signed_out(org, admin, second_admin, method, path, body):
-    attack.age_token(admin)
-    assert attack.api("DELETE", f"/orgs/{org}/members/{admin.uid}", second_admin).status_code == 204
+    if change == "demoted":
+        changed = attack.api("PUT", f"/orgs/{org}/members", second_admin, json={"email": admin.email, "role": "member"})
+    else:
+        changed = attack.api("DELETE", f"/orgs/{org}/members/{admin.uid}", second_admin)
+    assert changed.status_code in (200, 204), changed.text
     attack.refused(
         partial(_send, admin, org, second_admin, method, path, body),
         401,

@@ -43,19 +43,8 @@ def test_invalid_org_changes_are_refused(org, admin):
     assert emulators.firestore().document("orgs", org).get().get("requestsPerMinute") == 60
 
 
-def _verified(user):
-    """Invitations go to verified addresses (an operator's REST call on the Auth emulator marks one)."""
-    requests.post(
-        f"{emulators.AUTH}/identitytoolkit.googleapis.com/v1/projects/{emulators.PROJECT}/accounts:update",
-        json={"localId": user.uid, "emailVerified": True},
-        headers={"Authorization": "Bearer owner"},
-        timeout=10,
-    ).raise_for_status()
-    return user
-
-
 def test_an_admin_invites_a_member_who_accepts_then_changes_their_role_and_removes_them(org, admin):
-    newcomer = _verified(emulators.sign_up())
+    newcomer = emulators.verify_email(emulators.sign_up())
     invited = requests.post(f"{API}/orgs/{org}/invitations", json={"email": newcomer.email, "role": "member"}, headers=admin.headers, timeout=30)
     assert invited.status_code == 202
     [invitation] = requests.get(f"{API}/invitations", headers=newcomer.headers, timeout=30).json()["invitations"]
