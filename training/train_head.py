@@ -6,7 +6,8 @@
 
 Steps (features cached under --work, so a rerun costs seconds):
  1. plan views as train.py does (real photos of every source, balanced later; studio frames plain and composited;
-    not-fruit photos), with the "eval" view of each photo made by every candidate input view (views.py);
+    not-fruit photos; with --scene-negatives, everyday-scene photos as not_fruit), with the "eval" view of each photo
+    made by every candidate input view (views.py);
  2. run the base model's backbone (its .tflite cut at the pooled features, see tflite_head.py) over every view;
  3. train a softmax head on the pooled features, starting from the base head, with class-balanced weights
     (each label's real photos weigh the same in total, --balance-power) and studio frames down-weighted;
@@ -104,6 +105,7 @@ def sample_weights(samples, views, y, args):
         "nonfruit_studio": 0.5,
         "fruits360": args.studio_weight,
         "synthetic": 0.5,
+        "nonfruit_scene": args.scene_weight,
     }
     w = np.array([src_w[gi] * cnt[(gi, yi)] ** -args.balance_power for gi, yi in zip(g, y.tolist(), strict=True)])
     return w / w.mean()
@@ -188,6 +190,20 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--smoothing", type=float, default=0.1)
     ap.add_argument("--max-fruit-abstain", type=float, default=0.03)
+    ap.add_argument(
+        "--scene-negatives",
+        default=None,
+        help="folder of everyday-scene photos as not_fruit, <dir>/not_fruit/<file> (training/fetch_scene_negatives.sh)",
+    )
+    ap.add_argument(
+        "--scene-views", type=int, default=20, help="views per scene photo (one eval view, the rest random)"
+    )
+    ap.add_argument(
+        "--scene-weight",
+        type=float,
+        default=8.0,
+        help="total weight of the scene photos, relative to one label's real photos",
+    )
     ap.add_argument("--feedback", default=None, help="folder of corrected photos <label>/<file> (training/feedback.py)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
@@ -218,19 +234,33 @@ def main(argv=None):
         synth = [(len(samples) - 1, "synth", int(rng.integers(1 << 30))) for _ in range(args.synth_views)]
         f_fixed = np.concatenate([f_fixed, cache_features(run, samples, synth, "crop", args, "train-synth")])
         fixed = fixed + synth
+
+    def add_photos(photos, views_each, seed, name):
+        """Append photos to the samples: one eval view and views_each - 1 random crops each, features cached apart."""
+        rng = np.random.default_rng(seed)
+        first = len(samples)
+        samples.extend(photos)
+        plan = [
+            (first + n, kind, int(rng.integers(1 << 30)) if kind == "photo" else 0)
+            for n in range(len(photos))
+            for kind in ["eval"] + ["photo"] * (views_each - 1)
+        ]
+        return plan, cache_features(run, samples, plan, "crop", args, name)
+
+    if args.scene_negatives:  # landscapes, sky, leaves...: the shared not-fruit photos are grocery items only
+        scenes = datasets.list_folder(pathlib.Path(args.scene_negatives), "nonfruit_scene", "train")
+        if not scenes or {s.label for s in scenes} != {"not_fruit"}:
+            raise SystemExit(f"{args.scene_negatives}: expected photos under not_fruit/ only")
+        sv, f_scenes = add_photos(scenes, args.scene_views, SEED + 2, "train-scenes")
+        f_fixed = np.concatenate([f_fixed, f_scenes])
+        fixed = fixed + sv
+        log(f"{len(scenes)} scene photos from {args.scene_negatives}, {len(sv)} views")
     if args.feedback:  # users' corrected photos (training/feedback.py fetch): one eval view + random views each
         photos = [
             s for s in datasets.list_folder(pathlib.Path(args.feedback), "feedback", "train") if s.label in lab_idx
         ]
-        rng = np.random.default_rng(SEED + 1)
-        first = len(samples)
-        samples += photos
-        fb = [
-            (first + n, kind, int(rng.integers(1 << 30)) if kind == "photo" else 0)
-            for n in range(len(photos))
-            for kind in ["eval"] + ["photo"] * (args.photo_views - 1)
-        ]
-        f_fixed = np.concatenate([f_fixed, cache_features(run, samples, fb, "crop", args, "train-feedback")])
+        fb, f_fb = add_photos(photos, args.photo_views, SEED + 1, "train-feedback")
+        f_fixed = np.concatenate([f_fixed, f_fb])
         fixed = fixed + fb
         log(
             f"{len(photos)} corrected photos from {args.feedback}: {dict(collections.Counter(s.label for s in photos))}"
@@ -359,6 +389,9 @@ def write_model(base, out, W, B, labels, check_feats, args, info):
                 "label_smoothing": args.smoothing,
                 "photo_views": args.photo_views,
                 "synth_views": args.synth_views,
+                "scene_negatives": args.scene_negatives,
+                "scene_views": args.scene_views if args.scene_negatives else None,
+                "scene_weight": args.scene_weight if args.scene_negatives else None,
                 "feedback": args.feedback,
                 "command": "training/train_head.py " + " ".join(sys.argv[1:]),
             },
