@@ -37,7 +37,7 @@ function copy(from, to) {
   copyFileSync(from, to);
 }
 
-function writeDeviceModel(outDir, runtimePath) {
+function writeDeviceModel(outDir, runtimePath, litertVersion) {
   const id = readFileSync(join(MODELS, "DEFAULT"), "utf8").trim();
   const tflite = readFileSync(join(MODELS, id, "model.tflite"));
   const card = JSON.parse(readFileSync(join(MODELS, id, "model_card.json"), "utf8"));
@@ -47,6 +47,7 @@ function writeDeviceModel(outDir, runtimePath) {
   const device = {
     id,
     runtime: runtimePath,
+    cache: `fruit-device-${folder}-litert-${litertVersion}`, // the service worker's name for it too
     url: `/models/${folder}/model.tflite`,
     bytes: tflite.length,
     labels: readFileSync(join(MODELS, id, "labels.txt"), "utf8").split("\n").map((line) => line.trim()).filter(Boolean),
@@ -54,7 +55,7 @@ function writeDeviceModel(outDir, runtimePath) {
     preprocessing: card.preprocessing,
   };
   writeFileSync(join(outDir, "models", "device.json"), JSON.stringify(device));
-  return folder;
+  return device.cache;
 }
 
 function writeRuntime(outDir) {
@@ -73,7 +74,7 @@ export function offlineAssets() {
     },
     writeBundle() {
       const litertVersion = writeRuntime(outDir);
-      const modelFolder = writeDeviceModel(outDir, `/litert/${litertVersion}/`);
+      const deviceCache = writeDeviceModel(outDir, `/litert/${litertVersion}/`, litertVersion);
       copy(join(REPO, "functions", "catalog", "nutrition.json"), join(outDir, "catalog", "nutrition.json"));
       const shellFiles = filesUnder(outDir)
         .map((path) => relative(outDir, path).split("\\").join("/"))
@@ -83,7 +84,7 @@ export function offlineAssets() {
       const worker = readFileSync(join(FRONTEND, "src", "sw.js"), "utf8")
         .replace('"__SHELL_FILES__"', JSON.stringify(shellFiles.map((path) => (path === "index.html" ? "/" : `/${path}`))))
         .replace("__SHELL_VERSION__", shellHash)
-        .replace("__DEVICE_VERSION__", `${modelFolder}-litert-${litertVersion}`);
+        .replace('"fruit-device-__DEVICE_VERSION__"', JSON.stringify(deviceCache));
       writeFileSync(join(outDir, "sw.js"), worker);
     },
   };

@@ -15,9 +15,10 @@ import * as landing from "./views/landing.js";
 const main = document.getElementById("main");
 const nav = document.querySelector(".app-nav");
 
-// The dashboard brings Chart.js: it is a separate chunk, loaded on first visit.
+// The dashboard brings Chart.js: it is a separate chunk, loaded on first visit; so is the batch view.
 const routes = {
   "/": { nav: "classify", title: "Classify", load: async () => classifyView },
+  "/batch": { nav: "batch", title: "Batch", load: () => import("./views/batch.js") },
   "/history": { nav: "history", title: "History", load: async () => historyView },
   "/dashboard": { nav: "dashboard", title: "Dashboard", load: () => import("./views/dashboard.js") },
   "/account": { nav: "account", title: "Account", load: async () => account },

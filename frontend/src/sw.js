@@ -1,7 +1,8 @@
 // The service worker: the app opens and classifies without a network. Not bundled: the build
 // (build/offline-assets.js) copies it to /sw.js with the shell list and the two cache versions filled in.
 //   shell cache   index.html, the hashed assets, icons, manifest: precached at install
-//   device cache  /models/** and /litert/** (the model and LiteRT.js's WebAssembly): kept on first use
+//   device cache  /models/** and /litert/** (the model and LiteRT.js's WebAssembly): the page fills it
+//                 (ondevice/model.js) when it first loads the model; here they are only served from it
 // A new release or model changes a version, so the next install starts fresh caches and activate removes
 // every older "fruit-" cache. /api/** is never cached: the server's answers and history stay live.
 const SHELL_FILES = "__SHELL_FILES__";
@@ -28,11 +29,11 @@ self.addEventListener("activate", (event) => {
 });
 
 /** Cache first: for files whose URL changes whenever their content does. */
-async function cacheFirst(request, cacheName) {
-  const cached = await caches.match(request);
+async function cacheFirst(request, cacheName = null) {
+  const cached = await caches.match(request, { ignoreVary: true }); // the URL says which version it is
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) (await caches.open(cacheName)).put(request, response.clone());
+  if (response.ok && cacheName) (await caches.open(cacheName)).put(request, response.clone());
   return response;
 }
 
@@ -43,7 +44,7 @@ async function networkFirst(request, cacheName, fallbackUrl = null) {
     if (response.ok) (await caches.open(cacheName)).put(fallbackUrl ?? request, response.clone());
     return response;
   } catch (error) {
-    const cached = await caches.match(fallbackUrl ?? request);
+    const cached = await caches.match(fallbackUrl ?? request, { ignoreVary: true });
     if (cached) return cached;
     throw error;
   }
@@ -57,7 +58,7 @@ self.addEventListener("fetch", (event) => {
     // every route is the same index.html (Hosting falls back to it)
     event.respondWith(networkFirst(request, SHELL_CACHE, "/"));
   } else if (/^\/(models|litert)\/[^/]+\//.test(url.pathname)) {
-    event.respondWith(cacheFirst(request, DEVICE_CACHE));
+    event.respondWith(cacheFirst(request));
   } else if (url.pathname.startsWith("/assets/")) {
     event.respondWith(cacheFirst(request, SHELL_CACHE));
   } else {

@@ -17,23 +17,50 @@ function serviceWorkerInControl() {
   });
 }
 
+/** The bytes of a file from the device cache, fetched and kept there first if need be. The page, not the service
+ *  worker, fills this cache, once and completely, so an interrupted load never leaves half a model behind. */
+async function kept(cache, url) {
+  let response = await cache?.match(url);
+  if (!response) {
+    response = await fetch(url);
+    if (!response.ok) throw new Error(`Could not load ${url} (HTTP ${response.status}).`);
+    await cache?.put(url, response.clone());
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+let runtime = null;
 async function load() {
   await serviceWorkerInControl();
   const response = await fetch("/models/device.json");
   if (!response.ok) throw new Error(`No on-device model (HTTP ${response.status}).`);
   const device = await response.json();
-  const { loadLiteRt, loadAndCompile, Tensor } = await import("@litertjs/core");
-  await loadLiteRt(device.runtime);
-  const model = await loadAndCompile(device.url, { accelerator: "wasm" });
+  const { loadLiteRt, loadAndCompile, supportsFeature, Tensor } = await import("@litertjs/core");
+  const cache = globalThis.caches ? await caches.open(device.cache) : null;
+  // LiteRT.js picks its build by the same test; both files are kept before it asks for them
+  const build = (await supportsFeature("relaxedSimd")) ? "litert_wasm_internal" : "litert_wasm_compat_internal";
+  await Promise.all([kept(cache, `${device.runtime}${build}.js`), kept(cache, `${device.runtime}${build}.wasm`)]);
+  runtime ??= loadLiteRt(device.runtime).catch((error) => {
+    runtime = null;
+    throw error;
+  });
+  await runtime;
+  const model = await loadAndCompile(await kept(cache, device.url), { accelerator: "wasm" });
   return { device, model, Tensor };
 }
 
 /** Starts loading (once) and resolves when the model can answer; rejects when this browser cannot run it. */
 export function loadDeviceModel() {
-  loading ??= load().catch((error) => {
-    loading = null;
-    throw error;
-  });
+  loading ??= load().then(
+    (loaded) => {
+      document.documentElement.dataset.deviceModel = loaded.device.id; // it answers offline from now on
+      return loaded;
+    },
+    (error) => {
+      loading = null;
+      throw error;
+    },
+  );
   return loading;
 }
 

@@ -106,7 +106,7 @@ export function render(main) {
       const prepared = await prepareImage(file, limits());
       const previewUrl = prepared.width ? URL.createObjectURL(prepared.blob) : null;
       // a preview only: a browser that cannot run the model (or decode the photo) simply waits for the server
-      const device = prepared.width ? classifyOnDevice(prepared.blob).catch(() => null) : Promise.resolve(null);
+      const device = prepared.width ? classifyOnDevice(prepared.blob).catch(deviceUnavailable) : Promise.resolve(null);
       attempt = { prepared, previewUrl, device, answered: false };
       showPreview(previewUrl, file.name || "Pasted image");
     } catch (error) {
@@ -225,6 +225,11 @@ export function render(main) {
     document.removeEventListener("paste", onPaste);
     if (attempt?.previewUrl) URL.revokeObjectURL(attempt.previewUrl);
   };
+}
+
+function deviceUnavailable(error) {
+  console.warn("No answer from this device:", error);
+  return null;
 }
 
 /** Phones and tablets: a touch screen and no mouse-like pointer. On a desktop `capture` would only open the picker. */

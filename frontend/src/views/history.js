@@ -28,11 +28,8 @@ export function render(main) {
   );
 
   const waitingUrls = [];
-  let waitingCount = 0;
   async function showWaiting() {
     const items = await pending(session.user.uid).catch(() => []);
-    const uploadedSome = items.length < waitingCount;
-    waitingCount = items.length;
     waitingUrls.splice(0).forEach((url) => URL.revokeObjectURL(url));
     waiting.hidden = items.length === 0;
     mount(
@@ -41,7 +38,6 @@ export function render(main) {
       h("p", { class: "meta" }, "Classified on this device while offline; they go to the server when you are back online."),
       h("ol", { class: "history-list" }, items.map(waitingRow)),
     );
-    if (uploadedSome) reload();
   }
   function waitingRow(item) {
     const url = URL.createObjectURL(item.blob);
@@ -60,7 +56,12 @@ export function render(main) {
       ),
     );
   }
-  window.addEventListener(QUEUE_CHANGED, showWaiting);
+  // a photo left the queue: it is on the server now, and in the list once it reloads
+  const onQueueChanged = () => {
+    showWaiting();
+    reload();
+  };
+  window.addEventListener(QUEUE_CHANGED, onQueueChanged);
 
   let generation = 0; // a reload makes pages still in flight stale
   function reload() {
@@ -166,7 +167,7 @@ export function render(main) {
   loadMore();
 
   return () => {
-    window.removeEventListener(QUEUE_CHANGED, showWaiting);
+    window.removeEventListener(QUEUE_CHANGED, onQueueChanged);
     waitingUrls.forEach((url) => URL.revokeObjectURL(url));
     scrollObserver.disconnect();
     thumbnails.dispose();

@@ -1,0 +1,79 @@
+"""The installable, offline web app: the service worker keeps the app, the model and the runtime; offline, a photo
+is classified on the device and waits in IndexedDB, survives the tab closing, and reaches the history exactly once
+when the network is back."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from actions import CLASSIFY_TIMEOUT_MS, pick, sign_up
+
+# True once the service worker's device cache holds the model and LiteRT.js's WebAssembly.
+DEVICE_CACHED = """async () => {
+    const name = (await caches.keys()).find((key) => key.startsWith("fruit-device-"));
+    if (!name) return false;
+    const urls = (await (await caches.open(name)).keys()).map((request) => request.url);
+    return urls.some((url) => url.endsWith("/model.tflite")) && urls.some((url) => url.endsWith(".wasm"));
+}"""
+
+QUEUED = """() => new Promise((resolve, reject) => {
+    const open = indexedDB.open("fruit-offline");
+    open.onsuccess = () => {
+        const request = open.result.transaction("queue").objectStore("queue").count();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    };
+    open.onerror = () => reject(open.error);
+})"""
+
+
+def history_items(page: Page):
+    return page.locator(".history-list > li:not(.waiting-item)")
+
+
+def test_the_app_is_installable(page: Page):
+    page.goto("/")
+    manifest = page.evaluate("() => fetch(document.querySelector('link[rel=manifest]').href).then((r) => r.json())")
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert {"192x192", "512x512"} <= {icon["sizes"] for icon in manifest["icons"]}
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+
+def test_offline_photo_survives_the_tab_closing_and_reaches_history_once(page: Page, credentials, orange_photo, screenshot):
+    context = page.context
+    sign_up(page, *credentials)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # loaded, not only stored: a read cut short by the reload below can make Chromium drop the cache entry
+    expect(page.locator("html[data-device-model]")).to_have_count(1, timeout=CLASSIFY_TIMEOUT_MS)
+    assert page.evaluate(DEVICE_CACHED)
+
+    context.set_offline(True)
+    page.reload()  # the app itself now comes from the service worker
+    expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
+    expect(page.get_by_text("You are offline. Photos are classified on this device")).to_be_visible()
+    pick(page, orange_photo)
+    device_card = page.get_by_test_id("device-result")
+    expect(device_card.locator(".verdict-label")).to_have_text("Orange", timeout=CLASSIFY_TIMEOUT_MS)
+    expect(device_card).to_contain_text("You are offline: the photo is saved here")
+    assert page.evaluate(QUEUED) == 1
+    page.get_by_role("link", name="History").click()
+    waiting = page.get_by_role("region", name="Waiting to upload")
+    expect(waiting.get_by_role("listitem")).to_have_count(1)
+    expect(waiting).to_contain_text("Orange")
+    screenshot(page, "history-waiting-offline")
+    page.close()  # nothing is lost with the tab
+
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto("/history")
+    expect(page.get_by_text("The photo you classified offline is now in your history.")).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+    expect(history_items(page)).to_have_count(1)
+    expect(history_items(page).first).to_contain_text(re.compile(r"Orange \d+%"))
+    expect(page.get_by_role("region", name="Waiting to upload")).to_be_hidden()
+    assert page.evaluate(QUEUED) == 0
+
+    page.reload()  # and it stays one item: the queue does not upload it again
+    expect(page.get_by_text("That is everything.")).to_be_visible()
+    expect(history_items(page)).to_have_count(1)
