@@ -114,3 +114,17 @@ def test_revocation_on_the_emulator_is_what_the_admin_sdk_check_revoked_sees():
     attack.disable(user)
     with pytest.raises(auth.UserDisabledError):
         auth.verify_id_token(user.token, app=admin_app(), check_revoked=True)
+
+
+def test_a_disabled_account_cannot_classify_through_the_mobile_door():
+    """Storage accepts the upload (storage.rules see a token that is still valid for up to an hour); the trigger
+    checks the account, deletes the upload and records why."""
+    user = emulators.sign_up()
+    attack.disable(user)
+    path = f"uploads/{user.uid}/p.jpg"
+    emulators.bucket().blob(path).upload_from_string(emulators.jpeg_bytes(), content_type="image/jpeg")
+    [error] = emulators.wait_for(lambda: emulators.user_documents(user.uid, "uploadErrors"), timeout_s=60)
+    assert error.to_dict()["error"]["code"] == "account-disabled"
+    assert emulators.user_documents(user.uid) == []
+    emulators.wait_for(lambda: not emulators.bucket().blob(path).exists(), timeout_s=30)
+    assert emulators.user_objects(user.uid) == []
