@@ -44,13 +44,19 @@ FOODS: dict[str, tuple[str, str, str | None]] = {
     "coconut": (SR, "Nuts, coconut meat, raw", None),
     "date": (SR, "Dates, medjool", None),
     "dragon_fruit": (FNDDS, "Dragon fruit", None),
-    "granadilla": (SR, "Passion-fruit, (granadilla), purple, raw",
-                   "The table has purple passion fruit, the sweet granadilla's close relative, but not the sweet granadilla itself."),
+    "granadilla": (
+        SR,
+        "Passion-fruit, (granadilla), purple, raw",
+        "The table has purple passion fruit, the sweet granadilla's close relative, but not the sweet granadilla itself.",
+    ),
     "grape": (FNDDS, "Grapes, raw", None),
     "grapefruit": (SR, "Grapefruit, raw, pink and red, all areas", None),
     "guava": (SR, "Guavas, common, raw", None),
-    "huckleberry": (SR, "Blueberries, raw",
-                    "The table's huckleberry entry lists only energy and fibre; blueberries are huckleberries' close relatives (both Vaccinium)."),
+    "huckleberry": (
+        SR,
+        "Blueberries, raw",
+        "The table's huckleberry entry lists only energy and fibre; blueberries are huckleberries' close relatives (both Vaccinium).",
+    ),
     "kiwi": (SR, "Kiwifruit, green, raw", None),
     "kumquat": (SR, "Kumquats, raw", None),
     "lemon": (SR, "Lemons, raw, without peel", None),
@@ -67,11 +73,17 @@ FOODS: dict[str, tuple[str, str, str | None]] = {
     "passion_fruit": (SR, "Passion-fruit, (granadilla), purple, raw", None),
     "peach": (SR, "Peaches, yellow, raw", None),
     "pear": (SR, "Pears, raw", None),
-    "pepino": (SR, "Melons, honeydew, raw",
-               "The table has no pepino (pepino melon); honeydew melon is the nearest in use and water content."),
+    "pepino": (
+        SR,
+        "Melons, honeydew, raw",
+        "The table has no pepino (pepino melon); honeydew melon is the nearest in use and water content.",
+    ),
     "persimmon": (SR, "Persimmons, japanese, raw", None),
-    "physalis": (SR, "Tomatillos, raw",
-                 "The table has no physalis (cape gooseberry) with figures; the tomatillo is its close relative (both Physalis)."),
+    "physalis": (
+        SR,
+        "Tomatillos, raw",
+        "The table has no physalis (cape gooseberry) with figures; the tomatillo is its close relative (both Physalis).",
+    ),
     "pineapple": (SR, "Pineapple, raw, all varieties", None),
     "plum": (SR, "Plums, raw", None),
     "pomegranate": (SR, "Pomegranates, raw", None),
@@ -80,13 +92,22 @@ FOODS: dict[str, tuple[str, str, str | None]] = {
     "rambutan": (SR, "Rambutan, canned, syrup pack", "The table lists rambutan only canned in syrup."),
     "raspberry": (SR, "Raspberries, raw", None),
     "redcurrant": (SR, "Currants, red and white, raw", None),
-    "salak": (SR, "Litchis, raw",
-              "The table has no salak (snake fruit); lychee, another sweet, white-fleshed tropical fruit, stands in."),
+    "salak": (
+        SR,
+        "Litchis, raw",
+        "The table has no salak (snake fruit); lychee, another sweet, white-fleshed tropical fruit, stands in.",
+    ),
     "strawberry": (SR, "Strawberries, raw", None),
-    "tamarillo": (SR, "Tomatoes, red, ripe, raw, year round average",
-                  "The table has no tamarillo (tree tomato); the tomato is its close relative (both Solanum)."),
-    "tangelo": (SR, "Tangerines, (mandarin oranges), raw",
-                "The table has no tangelo; it is a cross of the tangerine, whose figures these are, and the pomelo."),
+    "tamarillo": (
+        SR,
+        "Tomatoes, red, ripe, raw, year round average",
+        "The table has no tamarillo (tree tomato); the tomato is its close relative (both Solanum).",
+    ),
+    "tangelo": (
+        SR,
+        "Tangerines, (mandarin oranges), raw",
+        "The table has no tangelo; it is a cross of the tangerine, whose figures these are, and the pomelo.",
+    ),
     "watermelon": (SR, "Watermelon, raw", None),
 }
 
@@ -177,7 +198,9 @@ def build(path: pathlib.Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=pathlib.Path, help=f"{PACKAGE}'s data/fooddata.csv (default: the installed package's)")
+    parser.add_argument(
+        "--csv", type=pathlib.Path, help=f"{PACKAGE}'s data/fooddata.csv (default: the installed package's)"
+    )
     args = parser.parse_args()
     catalog = build(args.csv or packaged_csv())
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -106,14 +106,14 @@ export const api = {
  * POST /api/classify with the image, reporting upload progress.
  * @param {Blob} blob the (downscaled) image
  * @param {{filename?: string, clientId?: string, onProgress?: (fraction: number) => void, signal?: AbortSignal}} options
- *   clientId: the offline queue's id for the photo, so the server can recognise a repeated upload
+ *   clientId: the offline queue's id for the photo, sent as Idempotency-Key: a repeated upload is stored once
  * @returns {Promise<object>} the Classification
  */
 export async function classify(blob, { filename = "photo.jpg", clientId, onProgress, signal } = {}) {
   const headers = await authHeaders();
   const form = new FormData();
   form.append("image", blob, filename);
-  if (clientId) form.append("clientId", clientId);
+  if (clientId) headers["Idempotency-Key"] = clientId;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/classify");

@@ -7,9 +7,8 @@ import csv
 import io
 import json
 
-from playwright.sync_api import Page, expect
-
 from actions import CLASSIFY_TIMEOUT_MS, is_upload, sign_up
+from playwright.sync_api import Page, expect
 
 RATE_LIMITED = {
     "status": 429,
@@ -28,7 +27,9 @@ def rows(page: Page):
     return page.get_by_test_id("batch-row")
 
 
-def test_a_batch_pauses_at_the_rate_limit_retries_failures_and_downloads_a_csv(page: Page, credentials, sample_photo, orange_photo, tmp_path, screenshot):
+def test_a_batch_pauses_at_the_rate_limit_retries_failures_and_downloads_a_csv(
+    page: Page, credentials, sample_photo, orange_photo, tmp_path, screenshot
+):
     photos = [orange_photo, sample_photo("apple.jpg"), sample_photo("fruits.jpg"), sample_photo("building.jpg")]
     fake = tmp_path / "notes.jpg"
     fake.write_text("not really a photo")
@@ -41,7 +42,11 @@ def test_a_batch_pauses_at_the_rate_limit_retries_failures_and_downloads_a_csv(p
             route.fulfill(**RATE_LIMITED)  # the API's own 429, replayed: 61 real uploads would be slow
         elif b'filename="building.jpg"' in body and not calls["busy_once"]:
             calls["busy_once"] = True
-            route.fulfill(status=503, content_type="application/json", body='{"error": {"code": "unavailable", "message": "The service is busy."}}')
+            route.fulfill(
+                status=503,
+                content_type="application/json",
+                body='{"error": {"code": "unavailable", "message": "The service is busy."}}',
+            )
         else:
             route.continue_()
 
@@ -80,9 +85,19 @@ def test_a_batch_pauses_at_the_rate_limit_retries_failures_and_downloads_a_csv(p
 
 
 def test_a_batch_takes_fifty_photos_and_says_what_it_left_out(page: Page, credentials, orange_photo, tmp_path):
-    canned = {"id": "c1", "label": "orange", "confidence": 0.9, "topk": [{"label": "orange", "p": 0.9}], "abstained": False, "modelVersion": "test"}
+    canned = {
+        "id": "c1",
+        "label": "orange",
+        "confidence": 0.9,
+        "topk": [{"label": "orange", "p": 0.9}],
+        "abstained": False,
+        "modelVersion": "test",
+    }
     open_batch(page, credentials)
-    page.route("**/api/classify", lambda route: route.fulfill(status=201, content_type="application/json", body=json.dumps(canned)))
+    page.route(
+        "**/api/classify",
+        lambda route: route.fulfill(status=201, content_type="application/json", body=json.dumps(canned)),
+    )
     copies = []
     for index in range(52):
         copy = tmp_path / f"orange-{index:02d}.jpg"

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
-
 from actions import CLASSIFY_TIMEOUT_MS, pick, sign_up
+from playwright.sync_api import Page, expect
 
 # True once the service worker's device cache holds the model and LiteRT.js's WebAssembly.
 DEVICE_CACHED = """async () => {
@@ -41,7 +40,9 @@ def test_the_app_is_installable(page: Page):
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
-def test_offline_photo_survives_the_tab_closing_and_reaches_history_once(page: Page, credentials, orange_photo, screenshot):
+def test_offline_photo_survives_the_tab_closing_and_reaches_history_once(
+    page: Page, credentials, orange_photo, screenshot
+):
     context = page.context
     sign_up(page, *credentials)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
@@ -68,7 +69,9 @@ def test_offline_photo_survives_the_tab_closing_and_reaches_history_once(page: P
     context.set_offline(False)
     page = context.new_page()
     page.goto("/history")
-    expect(page.get_by_text("The photo you classified offline is now in your history.")).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+    expect(page.get_by_text("The photo you classified offline is now in your history.")).to_be_visible(
+        timeout=CLASSIFY_TIMEOUT_MS
+    )
     expect(history_items(page)).to_have_count(1)
     expect(history_items(page).first).to_contain_text(re.compile(r"Orange \d+%"))
     expect(page.get_by_role("region", name="Waiting to upload")).to_be_hidden()

@@ -10,9 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from actions import CLASSIFY_TIMEOUT_MS, classify, pick, sign_out, sign_up, try_anonymously
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENCV_PHOTOS = ROOT / ".cache" / "test-photos"
@@ -73,7 +72,10 @@ def both_answers(page: Page, photo: Path) -> tuple[dict, dict]:
     pick(page, photo)
     device_card = page.get_by_test_id("device-result")
     expect(device_card).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
-    device = {"label": device_card.get_attribute("data-label"), "infer_ms": float(device_card.get_attribute("data-infer-ms"))}
+    device = {
+        "label": device_card.get_attribute("data-label"),
+        "infer_ms": float(device_card.get_attribute("data-infer-ms")),
+    }
     wait_until_held(page, held)
     with page.expect_response("**/api/classify") as response_info:
         held[0].continue_()
@@ -93,7 +95,9 @@ def test_the_device_answers_first_then_the_servers_answer_replaces_it(page: Page
     expect(device_card).to_contain_text("On this device", timeout=CLASSIFY_TIMEOUT_MS)
     expect(device_card.locator(".verdict-label")).to_have_text("Orange")
     expect(device_card).to_contain_text("The server's answer replaces this in a moment.")
-    expect(device_card.get_by_role("group", name="Feedback on this answer")).to_have_count(0)  # nothing to give feedback on yet
+    expect(device_card.get_by_role("group", name="Feedback on this answer")).to_have_count(
+        0
+    )  # nothing to give feedback on yet
     screenshot(page, "classify-on-device")
     wait_until_held(page, held)
     held[0].continue_()
@@ -120,8 +124,10 @@ def test_the_result_card_shows_nutrition_with_its_source_and_licence(page: Page,
 def test_device_and_server_agree_on_real_photos(page: Page, model_labels, tmp_path):
     photos = sorted(p for p in OPENCV_PHOTOS.glob("*") if p.suffix.lower() in PHOTO_SUFFIXES) + dataset_photos(tmp_path)
     if len(photos) < MIN_PHOTOS:
-        pytest.skip(f"only {len(photos)} real photos (opencv-doc samples from scripts/fetch_test_photos.sh, "
-                    f"shared dataset test splits): the agreement test needs {MIN_PHOTOS}")
+        pytest.skip(
+            f"only {len(photos)} real photos (opencv-doc samples from scripts/fetch_test_photos.sh, "
+            f"shared dataset test splits): the agreement test needs {MIN_PHOTOS}"
+        )
     agreed, disagreements, device_ms, server_ms = 0, [], [], []
     for index, photo in enumerate(photos):
         if index % PHOTOS_PER_USER == 0:
@@ -134,13 +140,17 @@ def test_device_and_server_agree_on_real_photos(page: Page, model_labels, tmp_pa
         if device["label"] == server["label"]:
             agreed += 1
         else:
-            disagreements.append(f"{photo.relative_to(tmp_path) if photo.is_relative_to(tmp_path) else photo.name}: "
-                                 f"device {device['label']}, server {server['label']} ({server['confidence']:.2f})")
+            disagreements.append(
+                f"{photo.relative_to(tmp_path) if photo.is_relative_to(tmp_path) else photo.name}: "
+                f"device {device['label']}, server {server['label']} ({server['confidence']:.2f})"
+            )
     share = agreed / len(photos)
     print(f"\non-device vs server top-1 agreement: {agreed}/{len(photos)} = {share:.1%}")
     for line in disagreements:
         print(f"  disagreement: {line}")
-    print(f"inference, median of {len(device_ms)}: on this device (Chromium, LiteRT.js wasm) {statistics.median(device_ms):.1f} ms "
-          f"(min {min(device_ms):.1f}, max {max(device_ms):.1f}); server (functions emulator) {statistics.median(server_ms):.1f} ms "
-          f"(min {min(server_ms):.1f}, max {max(server_ms):.1f})")
+    print(
+        f"inference, median of {len(device_ms)}: on this device (Chromium, LiteRT.js wasm) {statistics.median(device_ms):.1f} ms "
+        f"(min {min(device_ms):.1f}, max {max(device_ms):.1f}); server (functions emulator) {statistics.median(server_ms):.1f} ms "
+        f"(min {min(server_ms):.1f}, max {max(server_ms):.1f})"
+    )
     assert share >= MIN_AGREEMENT, disagreements

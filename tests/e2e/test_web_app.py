@@ -6,9 +6,19 @@ import re
 
 import pytest
 import requests
+from actions import (
+    CLASSIFY_TIMEOUT_MS,
+    classify,
+    fill_credentials,
+    is_upload,
+    pick,
+    sign_in,
+    sign_out,
+    sign_up,
+    try_anonymously,
+    upload_error,
+)
 from playwright.sync_api import Page, expect
-
-from actions import CLASSIFY_TIMEOUT_MS, classify, fill_credentials, is_upload, pick, sign_in, sign_out, sign_up, try_anonymously, upload_error
 
 # A 64x64 PNG made in the page, wrapped as a File in a DataTransfer, the way a paste or a drop delivers it.
 MAKE_TRANSFER = """async () => {
@@ -35,7 +45,9 @@ def test_google_sign_in_on_the_auth_emulator(page: Page):
     try:
         requests.head("https://apis.google.com/js/api.js", timeout=5)
     except requests.RequestException:
-        pytest.skip("Google sign-in needs https://apis.google.com (the SDK's popup loader), which this machine cannot reach")
+        pytest.skip(
+            "Google sign-in needs https://apis.google.com (the SDK's popup loader), which this machine cannot reach"
+        )
     page.goto("/")
     with page.expect_popup() as popup_info:
         page.get_by_role("button", name="Continue with Google").click()
@@ -67,7 +79,9 @@ def test_wrong_password_is_explained(page: Page, credentials):
     expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
 
 
-def test_sign_up_classify_give_feedback_then_see_it_in_history_and_dashboard(page: Page, credentials, orange_photo, screenshot, axe_violations):
+def test_sign_up_classify_give_feedback_then_see_it_in_history_and_dashboard(
+    page: Page, credentials, orange_photo, screenshot, axe_violations
+):
     sign_up(page, *credentials)
     classify(page, orange_photo)
 
@@ -132,7 +146,12 @@ def test_history_loads_more_as_you_scroll(page: Page, model_labels):
     user = emulators.sign_up()
     for shade in range(21):  # one more than a page of 20
         image = emulators.jpeg_bytes(size=(64, 64), color=(10 * shade, 120, 40))
-        response = requests.post(f"{emulators.API}/classify", headers=user.headers, files={"image": ("p.jpg", image, "image/jpeg")}, timeout=60)
+        response = requests.post(
+            f"{emulators.API}/classify",
+            headers=user.headers,
+            files={"image": ("p.jpg", image, "image/jpeg")},
+            timeout=60,
+        )
         assert response.status_code == 201, response.text
     page.goto("/")
     sign_in(page, user.email, user.password)
@@ -185,7 +204,9 @@ def test_pasting_an_image_uploads_it(page: Page):
     try_anonymously(page)
     transfer = page.evaluate_handle(MAKE_TRANSFER)
     with page.expect_request(is_upload):
-        page.evaluate("transfer => document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer }))", transfer)
+        page.evaluate(
+            "transfer => document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer }))", transfer
+        )
     expect(page.get_by_role("img", name="Your photo: clip.png")).to_be_visible()
 
 
@@ -231,7 +252,9 @@ def test_a_file_over_the_limit_that_cannot_be_shrunk_is_refused_with_the_limit(p
     try_anonymously(page)
     pick(page, heic)
     expect(upload_error(page)).to_contain_text("This image is too large")
-    expect(upload_error(page)).to_contain_text("The limit is 10 MB per image. Accepted formats: JPEG, PNG, WebP or HEIC.")
+    expect(upload_error(page)).to_contain_text(
+        "The limit is 10 MB per image. Accepted formats: JPEG, PNG, WebP or HEIC."
+    )
 
 
 def test_offline_is_said_and_the_photo_uploads_once_back_online(page: Page, tmp_path, screenshot):
@@ -257,11 +280,17 @@ def test_a_slow_upload_shows_its_progress(page: Page, orange_photo):
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
     # 15 KB/s: about 3 s for the photo's 50 KB
-    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 50, "downloadThroughput": 1_000_000, "uploadThroughput": 15_000})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 50, "downloadThroughput": 1_000_000, "uploadThroughput": 15_000},
+    )
     pick(page, orange_photo)
     expect(page.get_by_role("progressbar", name="Upload progress")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Uploading… [1-9]\d?%$"))).to_be_visible()
-    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     expect(page.get_by_test_id("result")).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
     expect(page.get_by_role("progressbar", name="Upload progress")).to_be_hidden()
 

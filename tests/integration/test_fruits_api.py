@@ -22,7 +22,12 @@ def test_a_label_the_model_gives_has_nutrition_and_cites_its_source(user):
 
 def test_every_fruit_label_of_the_served_model_answers(user):
     labels = requests.get(f"{API}/model", timeout=30).json()["labels"]
-    missing = [label for label in labels if label != "not_fruit" and requests.get(f"{API}/fruits/{label}", headers=user.headers, timeout=30).status_code != 200]
+    missing = [
+        label
+        for label in labels
+        if label != "not_fruit"
+        and requests.get(f"{API}/fruits/{label}", headers=user.headers, timeout=30).status_code != 200
+    ]
     assert not missing
 
 

@@ -1,6 +1,6 @@
 // Photos classified on the device while offline, kept in IndexedDB until the server has them: a closed tab or a
-// restart loses nothing. Each item has a client id, made once, sent with its upload (form field `clientId`) so
-// the server can recognise a repeat. Uploading happens in one tab at a time (a Web Lock), in the order taken,
+// restart loses nothing. Each item has a client id, made once, sent with its upload as the Idempotency-Key
+// header: the server stores a repeated upload once and answers it with the first result. Uploading happens in one tab at a time (a Web Lock), in the order taken,
 // and an item leaves the queue only once the server has answered for it.
 import { classify } from "../api.js";
 

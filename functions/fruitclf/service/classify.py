@@ -58,12 +58,27 @@ def _admitted(caller: Caller, second_opinion: bool = False) -> Iterator[OrgConfi
             monitoring.record_classify(org_id, status, (time.perf_counter() - started) * 1000)
 
 
-def classify_image(caller: Caller, read_image: Callable[[], bytes], source: str, second_opinion: bool = False) -> dict:
+def classify_image(
+    caller: Caller,
+    read_image: Callable[[], bytes],
+    source: str,
+    second_opinion: bool = False,
+    idempotency_key: str | None = None,
+) -> dict:
     """Classify an image sent with the request. `read_image` is called only once the caller is admitted, so a
     refused caller costs no upload parsing. `second_opinion` asks the vision model even when the classifier
-    is sure (the org must have the feature)."""
+    is sure (the org must have the feature). A repeated `idempotency_key` (the web app's offline queue sends
+    one per photo) returns the first answer instead of classifying again: a retried upload is stored once."""
+    doc_id = keyed_doc_id(idempotency_key) if idempotency_key else None
+    if doc_id and store.exists(caller.uid, doc_id):
+        return store.get_classification(caller.uid, doc_id)
     with _admitted(caller, second_opinion) as org:
-        return _classify_bytes(caller.uid, read_image(), org, source, second_opinion=second_opinion)
+        return _classify_bytes(caller.uid, read_image(), org, source, doc_id=doc_id, second_opinion=second_opinion)
+
+
+def keyed_doc_id(idempotency_key: str) -> str:
+    """The classification id for a client's idempotency key (per user: ids live under users/<uid>/)."""
+    return "k" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:27]
 
 
 def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:

@@ -22,7 +22,9 @@ def nutrition(label: str) -> dict:
     catalog = _catalog()
     entry = catalog["fruits"].get(label)
     if entry is None:
-        raise errors.not_found(f"No fruit {label!r} in the catalog; the model's labels are at /api/model.", "unknown-fruit")
+        raise errors.not_found(
+            f"No fruit {label!r} in the catalog; the model's labels are at /api/model.", "unknown-fruit"
+        )
     return {
         "label": label,
         **entry,

@@ -12,7 +12,7 @@ from .. import errors
 from ..config import settings
 
 ALLOWED_METHODS = "GET, POST, DELETE, PATCH, PUT, OPTIONS"
-ALLOWED_HEADERS = "Authorization, Content-Type, X-Firebase-AppCheck"
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Firebase-AppCheck, Idempotency-Key"
 MAX_AGE_S = "600"
 
 

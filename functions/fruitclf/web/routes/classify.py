@@ -29,7 +29,11 @@ def classify():
         images.check_size(request.content_length, max_bytes)
     if request.mimetype == "multipart/form-data":
         doc = service.classify_image(
-            caller, lambda: _multipart_image(max_bytes), source="web", second_opinion=wants_opinion
+            caller,
+            lambda: _multipart_image(max_bytes),
+            source="web",
+            second_opinion=wants_opinion,
+            idempotency_key=_idempotency_key(),
         )
     elif request.is_json:
         doc = service.classify_stored_upload(caller, _storage_path(caller.uid), source="web")
@@ -43,6 +47,19 @@ def classify():
 @bp.post("/classifications/<doc_id>/second-opinion")
 def second_opinion(doc_id: str):
     return classification(service.second_opinion_for(current_caller(), doc_id))
+
+
+# A client's id for one photo (the web app's offline queue sends a UUID): letters, digits, - and _.
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise errors.bad_request(
+            "Idempotency-Key must be 8-128 letters, digits, '-' or '_' (a UUID, say).", "invalid-idempotency-key"
+        )
+    return key
 
 
 def _multipart_image(max_bytes: int) -> bytes:
