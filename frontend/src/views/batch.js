@@ -115,7 +115,7 @@ export function render(main) {
       preparing: "Preparing",
       uploading: `Uploading ${Math.round(row.progress * 100)}%`,
       done: "Done",
-      failed: row.error ? `Failed: ${sentence(explain(row.error, limits()))}` : "Failed",
+      failed: row.error ? `Failed: ${explain(row.error, limits()).title}` : "Failed", // the CSV has the whole sentence
     }[row.state];
     if (answer?.source === "device" && row.state !== "failed") status += " · answer from this device so far";
     const thumbnail = row.prepared?.width ? row.thumbnail : null;
