@@ -27,7 +27,9 @@ def _write_jar(out: Path, manifest: str, files: dict[str, bytes] | None = None) 
 
 
 def firestore_launcher(debian_jar: Path, out: Path) -> None:
-    manifest = f"Manifest-Version: 1.0\r\nMain-Class: {FIRESTORE_MAIN}\r\nClass-Path: {debian_jar.resolve().as_uri()}\r\n\r\n"
+    manifest = (
+        f"Manifest-Version: 1.0\r\nMain-Class: {FIRESTORE_MAIN}\r\nClass-Path: {debian_jar.resolve().as_uri()}\r\n\r\n"
+    )
     _write_jar(out, manifest)
 
 

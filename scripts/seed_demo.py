@@ -52,9 +52,13 @@ def _invite(hosting: str, admin_token: str, email: str) -> None:
 def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
-        f"Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -68,8 +72,22 @@ def seed(hosting: str, ports: dict) -> None:
         "PATH": "/usr/bin:/bin",
     }
     subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-m", "fruitclf", "admin", "create-org", ORG, "--name", "Demo Fruit Co", "--admin", EMAIL],
-        cwd=ROOT / "functions", env=env, capture_output=True, check=False,
+        [
+            str(ROOT / ".venv/bin/python"),
+            "-m",
+            "fruitclf",
+            "admin",
+            "create-org",
+            ORG,
+            "--name",
+            "Demo Fruit Co",
+            "--admin",
+            EMAIL,
+        ],
+        cwd=ROOT / "functions",
+        env=env,
+        capture_output=True,
+        check=False,
     )
     account = _sign_in(ports["auth"])  # a fresh token carries the org claims
     invitee = _sign_in(ports["auth"], INVITEE)
@@ -77,11 +95,19 @@ def seed(hosting: str, ports: dict) -> None:
         _mark_verified(ports["auth"], uid)
     _invite(hosting, account["idToken"], INVITEE)
     samples = ROOT / ".cache" / "test-photos"  # fetched by scripts/fetch_test_photos.sh (Debian's opencv-doc)
-    photos = [samples / name for name in ("apple.jpg", "orange.jpg", "fruits.jpg", "building.jpg") if (samples / name).is_file()]
+    photos = [
+        samples / name
+        for name in ("apple.jpg", "orange.jpg", "fruits.jpg", "building.jpg")
+        if (samples / name).is_file()
+    ]
     for photo in photos:
         body, content_type = _multipart(photo.name, photo.read_bytes())
         try:
-            _post(f"{hosting}/api/classify", body, {"Authorization": f"Bearer {account['idToken']}", "Content-Type": content_type})
+            _post(
+                f"{hosting}/api/classify",
+                body,
+                {"Authorization": f"Bearer {account['idToken']}", "Content-Type": content_type},
+            )
         except urllib.error.HTTPError as exc:
             print(f"seed: {photo.name}: {exc.code}", file=sys.stderr)
     print(f"\n  Demo user: {EMAIL} / {PASSWORD} (admin of organisation '{ORG}', {len(photos)} photos classified)")

@@ -42,7 +42,9 @@ def check_ports_free() -> None:
     for name, port in PORTS.items():
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
-                fail(f"port {port} ({name} emulator) is already in use: stop what holds it (`fuser -k {port}/tcp`) and retry.")
+                fail(
+                    f"port {port} ({name} emulator) is already in use: stop what holds it (`fuser -k {port}/tcp`) and retry."
+                )
 
 
 def http_ok(url: str) -> bool:
@@ -86,7 +88,9 @@ def start(import_dir: str | None = None) -> subprocess.Popen:
     while time.monotonic() - started < READY_TIMEOUT_S:
         if process.poll() is not None:
             stop(process)
-            fail(f"the emulators exited during start-up (status {process.returncode}); the last lines of {LOG}:\n{tail()}")
+            fail(
+                f"the emulators exited during start-up (status {process.returncode}); the last lines of {LOG}:\n{tail()}"
+            )
         if "All emulators ready" in LOG.read_text(errors="replace") and http_ok(f"{HOSTING}/api/health"):
             print(f"stack: emulators ready in {time.monotonic() - started:.1f} s (log: {LOG.relative_to(ROOT)})")
             return process

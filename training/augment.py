@@ -2,6 +2,7 @@
 
 Every function takes an explicit ``random.Random`` so that the whole view plan is reproducible from one seed.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,9 @@ def random_resized_crop(img: Image.Image, rng: random.Random, scale=(0.25, 1.0),
             y = rng.randint(0, h - ch)
             return img.resize((SIZE, SIZE), Image.BILINEAR, box=(x, y, x + cw, y + ch))
     s = min(w, h)
-    return img.resize((SIZE, SIZE), Image.BILINEAR, box=((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    return img.resize(
+        (SIZE, SIZE), Image.BILINEAR, box=((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)
+    )
 
 
 def colour(img: Image.Image, rng: random.Random, strength: float = 1.0) -> Image.Image:

@@ -3,6 +3,7 @@
 Every sample is (path, label, source, split). Tars found in the data folder are unpacked once into a scratch
 folder outside the repository.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,14 @@ import pathlib
 import tarfile
 from dataclasses import dataclass
 
-SETS = ["fruits360-subset", "realworld-grocerystore", "nonfruit-negatives", "realworld-extra", "realworld-extra2",
-        "realworld-extra3"]
+SETS = [
+    "fruits360-subset",
+    "realworld-grocerystore",
+    "nonfruit-negatives",
+    "realworld-extra",
+    "realworld-extra2",
+    "realworld-extra3",
+]
 # The web-photo sets ship only train and test: a fixed share of each train split (chosen by a hash of the file name,
 # so every run and every machine agrees) is held out as their validation split.
 VAL_PERCENT = 15

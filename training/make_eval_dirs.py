@@ -7,6 +7,7 @@ Sets: grocery-test, fruits360-test, notfruit-test, extra-test (realworld-extra
 + extra2 test), extra3-test, grocery-val, notfruit-val, web-val (the held-out share of the web-photo train splits).
 Tars are unpacked into --work/data first (outside the repository). Needs only the standard library.
 """
+
 import argparse
 import pathlib
 import sys

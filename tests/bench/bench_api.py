@@ -14,7 +14,6 @@ import io
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -33,7 +32,9 @@ WARMUP, N_SERIAL, N_CONCURRENT, CONCURRENCY = 5, 100, 200, 8
 
 def photo_1024x768() -> bytes:
     candidates = sorted((ROOT / ".cache" / "test-photos").glob("fruits.jpg"))
-    image = Image.open(candidates[0]).convert("RGB") if candidates else Image.effect_noise((1024, 768), 50).convert("RGB")
+    image = (
+        Image.open(candidates[0]).convert("RGB") if candidates else Image.effect_noise((1024, 768), 50).convert("RGB")
+    )
     out = io.BytesIO()
     image.resize((1024, 768)).save(out, "JPEG", quality=90)
     return out.getvalue()
@@ -49,7 +50,9 @@ def drive(url: str, user, data: bytes, n: int, concurrency: int) -> dict:
 
     def one(_):
         started = time.perf_counter()
-        response = session.post(url, headers=user.headers, files={"image": ("bench.jpg", data, "image/jpeg")}, timeout=60)
+        response = session.post(
+            url, headers=user.headers, files={"image": ("bench.jpg", data, "image/jpeg")}, timeout=60
+        )
         return (time.perf_counter() - started) * 1000, response.status_code
 
     started = time.perf_counter()
@@ -77,7 +80,10 @@ def free_port() -> int:
 def peak_rss_mb(pid: int) -> float:
     """Peak resident memory of a process and its children (functions-framework may fork)."""
     total = 0
-    for proc in [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]:
+    for proc in [
+        pid,
+        *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()),
+    ]:
         try:
             for line in Path(f"/proc/{proc}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -98,12 +104,20 @@ def cold_start(user, data: bytes) -> dict:
     }
     framework = ROOT / "functions" / "venv" / "bin" / "functions-framework"
     started = time.perf_counter()
-    process = subprocess.Popen([str(framework), "--target", "api", "--port", str(port), "--host", "127.0.0.1"], cwd=ROOT / "functions", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(framework), "--target", "api", "--port", str(port), "--host", "127.0.0.1"],
+        cwd=ROOT / "functions",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/classify"
     try:
         while True:
             try:
-                response = requests.post(url, headers=user.headers, files={"image": ("b.jpg", data, "image/jpeg")}, timeout=30)
+                response = requests.post(
+                    url, headers=user.headers, files={"image": ("b.jpg", data, "image/jpeg")}, timeout=30
+                )
                 if response.status_code == 201:
                     break
             except requests.ConnectionError:
@@ -112,7 +126,11 @@ def cold_start(user, data: bytes) -> dict:
                 raise RuntimeError("the function did not answer within 60 s")
         first_answer_s = time.perf_counter() - started
         burst = drive(url, user, data, 50, CONCURRENCY)
-        return {"process_start_to_first_answer_s": round(first_answer_s, 2), "peak_rss_mb": peak_rss_mb(process.pid), "direct_burst": burst}
+        return {
+            "process_start_to_first_answer_s": round(first_answer_s, 2),
+            "peak_rss_mb": peak_rss_mb(process.pid),
+            "direct_burst": burst,
+        }
     finally:
         process.terminate()
         process.wait(10)

@@ -39,7 +39,9 @@ def browser():
     try:
         requests.get(f"{BASE_URL}/api/health", timeout=5).raise_for_status()
     except requests.RequestException as error:
-        pytest.skip(f"the app is not being served at {BASE_URL} ({error.__class__.__name__}): run scripts/test, which starts the emulators")
+        pytest.skip(
+            f"the app is not being served at {BASE_URL} ({error.__class__.__name__}): run scripts/test, which starts the emulators"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -113,7 +115,9 @@ def sample_photo(model_labels):
     def find(name: str) -> Path:
         found = sorted(PHOTOS.rglob(name))
         if not found:
-            pytest.skip(f"no {name} under {PHOTOS}: scripts/fetch_test_photos.sh could not fetch Debian's opencv-doc samples")
+            pytest.skip(
+                f"no {name} under {PHOTOS}: scripts/fetch_test_photos.sh could not fetch Debian's opencv-doc samples"
+            )
         return found[0]
 
     return find
@@ -124,7 +128,9 @@ def model_labels(browser) -> list[str]:
     """The served model's labels; tests that classify skip when no model is installed in functions/models."""
     response = requests.get(f"{BASE_URL}/api/model", timeout=30)
     if response.status_code != 200:
-        pytest.skip(f"no model to classify with (GET /api/model answered {response.status_code}): install one in functions/models")
+        pytest.skip(
+            f"no model to classify with (GET /api/model answered {response.status_code}): install one in functions/models"
+        )
     return response.json()["labels"]
 
 

@@ -6,6 +6,7 @@ Every refused request asserts its status, its error code, the error envelope, an
 
 import pytest
 
+from integration.inprocess import app_client  # noqa: F401 - the in-process app fixture, for the tests here
 from support import emulators
 
 

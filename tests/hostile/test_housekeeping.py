@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from hostile import attack
-from integration.inprocess import app_client  # noqa: F401 - fixture
 from support import emulators
 from support.emulators import wait_for
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from hostile import attack
-from integration.inprocess import app_client, post_image  # noqa: F401 - fixtures
+from integration.inprocess import post_image
 from support import emulators
 from support.emulators import wait_for
 from support.fake_openai import FakeOpenAI

@@ -2,6 +2,7 @@
 
 import pytest
 
+from integration.inprocess import app_client  # noqa: F401 - the in-process app fixture, for the tests here
 from support import emulators
 
 
@@ -44,7 +45,12 @@ def classified(user):
         docs = []
         for i in range(n):
             data = emulators.jpeg_bytes(color=(40 * i % 255, 180, 60))
-            response = requests.post(f"{emulators.API}/classify", headers=user.headers, files={"image": ("p.jpg", data, "image/jpeg")}, timeout=60)
+            response = requests.post(
+                f"{emulators.API}/classify",
+                headers=user.headers,
+                files={"image": ("p.jpg", data, "image/jpeg")},
+                timeout=60,
+            )
             assert response.status_code == 201, response.text
             docs.append(response.json())
         return docs

@@ -11,7 +11,14 @@ FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 
 def admin(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fruitclf", "admin", *args], cwd=FUNCTIONS, env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "fruitclf", "admin", *args],
+        cwd=FUNCTIONS,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_create_org_makes_the_first_admin():

@@ -24,7 +24,17 @@ def test_classify_stores_the_image_and_the_document(user):
     response = classify(user, emulators.jpeg_bytes())
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) >= {"id", "label", "confidence", "topk", "abstained", "modelVersion", "imagePath", "timings", "createdAt"}
+    assert set(body) >= {
+        "id",
+        "label",
+        "confidence",
+        "topk",
+        "abstained",
+        "modelVersion",
+        "imagePath",
+        "timings",
+        "createdAt",
+    }
     assert len(body["topk"]) == 3 and body["topk"][0]["label"] == body["label"]
     assert body["imagePath"] == f"users/{user.uid}/images/{body['id']}.jpg"
     assert body["source"] == "web"
@@ -89,42 +99,65 @@ def test_oversized_upload_is_refused_with_413(user):
 
 
 def test_wrong_field_name_is_a_400(user):
-    response = requests.post(f"{API}/classify", headers=user.headers, files={"photo": ("a.jpg", emulators.jpeg_bytes(), "image/jpeg")}, timeout=30)
+    response = requests.post(
+        f"{API}/classify",
+        headers=user.headers,
+        files={"photo": ("a.jpg", emulators.jpeg_bytes(), "image/jpeg")},
+        timeout=30,
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "missing-image"
     assert_nothing_written(user)
 
 
 def test_malformed_json_is_a_400(user):
-    response = requests.post(f"{API}/classify", headers={**user.headers, "Content-Type": "application/json"}, data="{not json", timeout=30)
+    response = requests.post(
+        f"{API}/classify", headers={**user.headers, "Content-Type": "application/json"}, data="{not json", timeout=30
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid-json"
     assert_nothing_written(user)
 
 
 def test_unknown_body_type_is_a_415(user):
-    response = requests.post(f"{API}/classify", headers={**user.headers, "Content-Type": "text/plain"}, data="hello", timeout=30)
+    response = requests.post(
+        f"{API}/classify", headers={**user.headers, "Content-Type": "text/plain"}, data="hello", timeout=30
+    )
     assert response.status_code == 415
     assert_nothing_written(user)
 
 
-@pytest.mark.parametrize("path", ["uploads/{uid}/../../users/x/images/a.jpg", "../uploads/{uid}/a.jpg", "uploads/{uid}/a/b.jpg", "/etc/passwd", ""])
+@pytest.mark.parametrize(
+    "path",
+    ["uploads/{uid}/../../users/x/images/a.jpg", "../uploads/{uid}/a.jpg", "uploads/{uid}/a/b.jpg", "/etc/passwd", ""],
+)
 def test_storage_path_traversal_is_refused(user, path):
-    response = requests.post(f"{API}/classify", headers=user.headers, json={"storagePath": path.format(uid=user.uid)}, timeout=30)
+    response = requests.post(
+        f"{API}/classify", headers=user.headers, json={"storagePath": path.format(uid=user.uid)}, timeout=30
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid-storage-path"
     assert_nothing_written(user)
 
 
 def test_another_users_storage_path_is_forbidden(user, other_user):
-    emulators.bucket().blob(f"uploads/{other_user.uid}/theirs.jpg").upload_from_string(emulators.jpeg_bytes(), content_type="image/jpeg")
-    response = requests.post(f"{API}/classify", headers=user.headers, json={"storagePath": f"uploads/{other_user.uid}/theirs.jpg"}, timeout=30)
+    emulators.bucket().blob(f"uploads/{other_user.uid}/theirs.jpg").upload_from_string(
+        emulators.jpeg_bytes(), content_type="image/jpeg"
+    )
+    response = requests.post(
+        f"{API}/classify",
+        headers=user.headers,
+        json={"storagePath": f"uploads/{other_user.uid}/theirs.jpg"},
+        timeout=30,
+    )
     assert response.status_code == 403
     assert_nothing_written(user)
 
 
 def test_requests_without_a_token_write_nothing(user):
-    response = requests.post(f"{API}/classify", files={"image": ("a.jpg", emulators.jpeg_bytes(), "image/jpeg")}, timeout=30)
+    response = requests.post(
+        f"{API}/classify", files={"image": ("a.jpg", emulators.jpeg_bytes(), "image/jpeg")}, timeout=30
+    )
     assert response.status_code == 401
     assert_nothing_written(user)
 

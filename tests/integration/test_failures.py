@@ -6,10 +6,8 @@ service can be made to fail without stopping the shared stack.
 
 from google.api_core import exceptions as gexc
 
+from integration.inprocess import post_image
 from support import emulators
-
-
-from integration.inprocess import app_client, post_image  # noqa: F401 - fixtures
 
 
 def test_firestore_down_is_a_503_and_nothing_is_stored(monkeypatch, app_client, user):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from integration.inprocess import app_client, post_image  # noqa: F401 - fixture
+from integration.inprocess import post_image
 from support import emulators
 
 TRAINING = pathlib.Path(__file__).resolve().parents[2] / "training"

@@ -11,7 +11,9 @@ def test_history_is_newest_first_and_pages_with_a_cursor(user, classified):
     first = requests.get(f"{API}/classifications", params={"limit": 2}, headers=user.headers, timeout=30).json()
     assert [item["id"] for item in first["items"]] == [docs[2]["id"], docs[1]["id"]]
     assert first["nextCursor"]
-    second = requests.get(f"{API}/classifications", params={"limit": 2, "cursor": first["nextCursor"]}, headers=user.headers, timeout=30).json()
+    second = requests.get(
+        f"{API}/classifications", params={"limit": 2, "cursor": first["nextCursor"]}, headers=user.headers, timeout=30
+    ).json()
     assert [item["id"] for item in second["items"]] == [docs[0]["id"]]
     assert second["nextCursor"] is None
 
@@ -35,7 +37,13 @@ def test_one_item_and_its_image(user, classified):
 def test_another_users_items_are_invisible(user, other_user, classified):
     [doc] = classified(1)
     for method, suffix in (("get", ""), ("get", "/image"), ("delete", ""), ("post", "/feedback")):
-        response = requests.request(method, f"{API}/classifications/{doc['id']}{suffix}", headers=other_user.headers, json={"correct": True}, timeout=30)
+        response = requests.request(
+            method,
+            f"{API}/classifications/{doc['id']}{suffix}",
+            headers=other_user.headers,
+            json={"correct": True},
+            timeout=30,
+        )
         assert response.status_code == 404, (method, suffix)
     assert requests.get(f"{API}/classifications", headers=other_user.headers, timeout=30).json()["items"] == []
     assert emulators.firestore().document("users", user.uid, "classifications", doc["id"]).get().get("feedback") is None
@@ -53,11 +61,15 @@ def test_delete_removes_document_and_image(user, classified):
 
 def test_feedback_confirm_and_correct(user, classified):
     first, second = classified(2)
-    confirm = requests.post(f"{API}/classifications/{first['id']}/feedback", json={"correct": True}, headers=user.headers, timeout=30)
+    confirm = requests.post(
+        f"{API}/classifications/{first['id']}/feedback", json={"correct": True}, headers=user.headers, timeout=30
+    )
     assert confirm.status_code == 200
     assert confirm.json()["feedback"]["correct"] is True
     correction = "banana" if second["label"] != "banana" or second["abstained"] else "apple"
-    fix = requests.post(f"{API}/classifications/{second['id']}/feedback", json={"label": correction}, headers=user.headers, timeout=30)
+    fix = requests.post(
+        f"{API}/classifications/{second['id']}/feedback", json={"label": correction}, headers=user.headers, timeout=30
+    )
     assert fix.status_code == 200
     assert fix.json()["feedback"] == {**fix.json()["feedback"], "label": correction, "correct": False}
     stored = emulators.firestore().document("users", user.uid, "classifications", second["id"]).get().get("feedback")
@@ -67,7 +79,9 @@ def test_feedback_confirm_and_correct(user, classified):
 def test_feedback_with_an_unknown_label_is_refused(user, classified):
     [doc] = classified(1)
     for body in ({"label": "durian-royale"}, {"correct": "yes"}, {}, []):
-        response = requests.post(f"{API}/classifications/{doc['id']}/feedback", json=body, headers=user.headers, timeout=30)
+        response = requests.post(
+            f"{API}/classifications/{doc['id']}/feedback", json=body, headers=user.headers, timeout=30
+        )
         assert response.status_code == 400, body
     assert emulators.firestore().document("users", user.uid, "classifications", doc["id"]).get().get("feedback") is None
 

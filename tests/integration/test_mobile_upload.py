@@ -66,6 +66,11 @@ def test_classify_by_storage_path_and_the_trigger_give_one_document(user):
 
 
 def test_storage_path_of_a_missing_upload_is_404(user):
-    response = requests.post(f"{API}/classify", headers=user.headers, json={"storagePath": f"uploads/{user.uid}/{urllib.parse.quote('nothing.jpg')}"}, timeout=30)
+    response = requests.post(
+        f"{API}/classify",
+        headers=user.headers,
+        json={"storagePath": f"uploads/{user.uid}/{urllib.parse.quote('nothing.jpg')}"},
+        timeout=30,
+    )
     assert response.status_code == 404
     assert emulators.user_documents(user.uid) == []

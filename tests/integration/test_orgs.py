@@ -23,21 +23,34 @@ def member(org):
 
 
 def classify(user):
-    return requests.post(f"{API}/classify", headers=user.headers, files={"image": ("p.jpg", emulators.jpeg_bytes(), "image/jpeg")}, timeout=60)
+    return requests.post(
+        f"{API}/classify",
+        headers=user.headers,
+        files={"image": ("p.jpg", emulators.jpeg_bytes(), "image/jpeg")},
+        timeout=60,
+    )
 
 
 def test_members_read_their_org_and_only_admins_change_it(org, admin, member):
     assert requests.get(f"{API}/orgs/{org}", headers=member.headers, timeout=30).json()["id"] == org
     denied = requests.patch(f"{API}/orgs/{org}", json={"name": "Mine"}, headers=member.headers, timeout=30)
     assert denied.status_code == 403
-    changed = requests.patch(f"{API}/orgs/{org}", json={"name": "Fruit Co", "requestsPerMinute": 30}, headers=admin.headers, timeout=30)
+    changed = requests.patch(
+        f"{API}/orgs/{org}", json={"name": "Fruit Co", "requestsPerMinute": 30}, headers=admin.headers, timeout=30
+    )
     assert changed.status_code == 200
     assert changed.json()["name"] == "Fruit Co" and changed.json()["requestsPerMinute"] == 30
     assert emulators.firestore().document("orgs", org).get().get("name") == "Fruit Co"
 
 
 def test_invalid_org_changes_are_refused(org, admin):
-    for body in ({"features": ["teleport"]}, {"modelId": "no-such-model"}, {"requestsPerMinute": 0}, {"owner": "me"}, ["name"]):
+    for body in (
+        {"features": ["teleport"]},
+        {"modelId": "no-such-model"},
+        {"requestsPerMinute": 0},
+        {"owner": "me"},
+        ["name"],
+    ):
         response = requests.patch(f"{API}/orgs/{org}", json=body, headers=admin.headers, timeout=30)
         assert response.status_code == 400, body
     assert emulators.firestore().document("orgs", org).get().get("requestsPerMinute") == 60
@@ -45,7 +58,12 @@ def test_invalid_org_changes_are_refused(org, admin):
 
 def test_an_admin_invites_a_member_who_accepts_then_changes_their_role_and_removes_them(org, admin):
     newcomer = emulators.verify_email(emulators.sign_up())
-    invited = requests.post(f"{API}/orgs/{org}/invitations", json={"email": newcomer.email, "role": "member"}, headers=admin.headers, timeout=30)
+    invited = requests.post(
+        f"{API}/orgs/{org}/invitations",
+        json={"email": newcomer.email, "role": "member"},
+        headers=admin.headers,
+        timeout=30,
+    )
     assert invited.status_code == 202
     [invitation] = requests.get(f"{API}/invitations", headers=newcomer.headers, timeout=30).json()["invitations"]
     assert invitation["orgId"] == org and invitation["role"] == "member"
@@ -56,7 +74,9 @@ def test_an_admin_invites_a_member_who_accepts_then_changes_their_role_and_remov
     listed = requests.get(f"{API}/orgs/{org}/members", headers=admin.headers, timeout=30).json()["members"]
     assert newcomer.uid in {m["uid"] for m in listed}
 
-    promoted = requests.put(f"{API}/orgs/{org}/members", json={"email": newcomer.email, "role": "admin"}, headers=admin.headers, timeout=30)
+    promoted = requests.put(
+        f"{API}/orgs/{org}/members", json={"email": newcomer.email, "role": "admin"}, headers=admin.headers, timeout=30
+    )
     assert promoted.status_code == 200 and promoted.json()["role"] == "admin"
     emulators.sign_in(newcomer)  # a role change ends the member's sessions: the app signs in again
     assert requests.get(f"{API}/me", headers=newcomer.headers, timeout=30).json()["role"] == "admin"
@@ -71,13 +91,22 @@ def test_membership_errors(org, admin):
     elsewhere = emulators.join_org(emulators.sign_up(), emulators.make_org())
     # Someone without an account and someone in another org: the same answer (no account enumeration).
     for email in ("nobody@example.com", elsewhere.email):
-        not_member = requests.put(f"{API}/orgs/{org}/members", json={"email": email, "role": "admin"}, headers=admin.headers, timeout=30)
+        not_member = requests.put(
+            f"{API}/orgs/{org}/members", json={"email": email, "role": "admin"}, headers=admin.headers, timeout=30
+        )
         assert not_member.status_code == 404 and not_member.json()["error"]["code"] == "member-not-found"
-    not_email = requests.post(f"{API}/orgs/{org}/invitations", json={"email": "not an email"}, headers=admin.headers, timeout=30)
+    not_email = requests.post(
+        f"{API}/orgs/{org}/invitations", json={"email": "not an email"}, headers=admin.headers, timeout=30
+    )
     assert not_email.status_code == 400
     gone = requests.delete(f"{API}/orgs/{org}/members/no-such-uid", headers=admin.headers, timeout=30)
     assert gone.status_code == 404
-    bad_role = requests.post(f"{API}/orgs/{org}/invitations", json={"email": elsewhere.email, "role": "owner"}, headers=admin.headers, timeout=30)
+    bad_role = requests.post(
+        f"{API}/orgs/{org}/invitations",
+        json={"email": elsewhere.email, "role": "owner"},
+        headers=admin.headers,
+        timeout=30,
+    )
     assert bad_role.status_code == 400
 
 
@@ -87,7 +116,12 @@ def test_a_disabled_feature_answers_403_saying_so():
     response = requests.get(f"{API}/stats", headers=user.headers, timeout=30)
     assert response.status_code == 403
     assert "analytics" in response.json()["error"]["message"]
-    opinion = requests.post(f"{API}/classify?second_opinion=1", headers=user.headers, files={"image": ("p.jpg", emulators.jpeg_bytes(), "image/jpeg")}, timeout=60)
+    opinion = requests.post(
+        f"{API}/classify?second_opinion=1",
+        headers=user.headers,
+        files={"image": ("p.jpg", emulators.jpeg_bytes(), "image/jpeg")},
+        timeout=60,
+    )
     assert opinion.status_code == 403 and "second_opinion" in opinion.json()["error"]["message"]
     assert emulators.user_documents(user.uid) == []
 
@@ -123,12 +157,19 @@ def test_tenants_never_see_each_other(org, admin, member):
     other_org = emulators.make_org()
     other_admin = emulators.join_org(emulators.sign_up(), other_org, "admin")
     doc = classify(member).json()
-    requests.post(f"{API}/classifications/{doc['id']}/feedback", json={"correct": True}, headers=member.headers, timeout=30)
+    requests.post(
+        f"{API}/classifications/{doc['id']}/feedback", json={"correct": True}, headers=member.headers, timeout=30
+    )
 
     assert requests.get(f"{API}/orgs/{org}", headers=other_admin.headers, timeout=30).status_code == 403
     assert requests.get(f"{API}/orgs/{org}/stats", headers=other_admin.headers, timeout=30).status_code == 403
-    assert requests.patch(f"{API}/orgs/{org}", json={"name": "x"}, headers=other_admin.headers, timeout=30).status_code == 403
-    assert requests.get(f"{API}/classifications/{doc['id']}", headers=other_admin.headers, timeout=30).status_code == 404
+    assert (
+        requests.patch(f"{API}/orgs/{org}", json={"name": "x"}, headers=other_admin.headers, timeout=30).status_code
+        == 403
+    )
+    assert (
+        requests.get(f"{API}/classifications/{doc['id']}", headers=other_admin.headers, timeout=30).status_code == 404
+    )
     theirs = requests.get(f"{API}/feedback/export", params={"scope": "org"}, headers=other_admin.headers, timeout=30)
     assert theirs.status_code == 200 and theirs.text == ""
     ours = requests.get(f"{API}/feedback/export", params={"scope": "org"}, headers=admin.headers, timeout=30)

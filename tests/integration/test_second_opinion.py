@@ -2,7 +2,7 @@
 
 import pytest
 
-from integration.inprocess import app_client, post_image  # noqa: F401 - fixtures
+from integration.inprocess import post_image
 from support.fake_openai import FakeOpenAI
 
 
@@ -30,7 +30,13 @@ def test_a_requested_opinion_is_stored_beside_the_models(monkeypatch, openai_ser
 
 @pytest.mark.parametrize(
     "key, note",
-    [("sk-slow", "timed out"), ("sk-garbage", "malformed"), ("sk-refuse", "declined"), ("sk-broken", "failed"), ("sk-answer-durian", "not one of our labels")],
+    [
+        ("sk-slow", "timed out"),
+        ("sk-garbage", "malformed"),
+        ("sk-refuse", "declined"),
+        ("sk-broken", "failed"),
+        ("sk-answer-durian", "not one of our labels"),
+    ],
 )
 def test_any_failure_keeps_the_models_answer_with_a_note(monkeypatch, openai_server, app_client, user, key, note):
     monkeypatch.setenv("OPENAI_API_KEY", key)

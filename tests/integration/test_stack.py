@@ -59,7 +59,9 @@ def test_garbage_token_is_refused():
 def test_token_for_another_project_is_refused(user):
     claims = emulators.token_claims(user.token)
     claims.update(aud="someone-elses-project", iss="https://securetoken.google.com/someone-elses-project")
-    response = requests.get(f"{API}/me", headers={"Authorization": f"Bearer {emulators.unsigned_token(claims)}"}, timeout=10)
+    response = requests.get(
+        f"{API}/me", headers={"Authorization": f"Bearer {emulators.unsigned_token(claims)}"}, timeout=10
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid-token"
 
@@ -68,7 +70,9 @@ def test_expired_token_is_refused(user):
     claims = emulators.token_claims(user.token)
     an_hour_ago = int(time.time()) - 3600
     claims.update(iat=an_hour_ago - 3600, auth_time=an_hour_ago - 3600, exp=an_hour_ago)
-    response = requests.get(f"{API}/me", headers={"Authorization": f"Bearer {emulators.unsigned_token(claims)}"}, timeout=10)
+    response = requests.get(
+        f"{API}/me", headers={"Authorization": f"Bearer {emulators.unsigned_token(claims)}"}, timeout=10
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "token-expired"
 

@@ -7,7 +7,9 @@ from support.emulators import API
 
 def test_stats_follow_classifications_feedback_and_deletes(user, classified):
     docs = classified(3)
-    requests.post(f"{API}/classifications/{docs[0]['id']}/feedback", json={"correct": True}, headers=user.headers, timeout=30)
+    requests.post(
+        f"{API}/classifications/{docs[0]['id']}/feedback", json={"correct": True}, headers=user.headers, timeout=30
+    )
     requests.delete(f"{API}/classifications/{docs[2]['id']}", headers=user.headers, timeout=30)
 
     stats = requests.get(f"{API}/stats", headers=user.headers, timeout=30).json()

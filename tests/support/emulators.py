@@ -102,6 +102,7 @@ def verify_email(user: User) -> User:
 
 def unsigned_token(claims: dict) -> str:
     """A JWT in the Auth emulator's own format (alg none), with whatever claims a forger likes."""
+
     def part(obj: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
 
@@ -155,8 +156,12 @@ def png_bytes(size=(64, 64), mode="RGBA") -> bytes:
 def make_org(org_id: str | None = None, requests_per_minute: int = 60, **fields) -> str:
     """An organisation document as the `admin create-org` command writes it (with its own request limit)."""
     org_id = org_id or f"org-{uuid.uuid4().hex[:8]}"
-    data = {"name": org_id.title(), "features": ["classification", "analytics", "second_opinion"], "modelId": None,
-            "requestsPerMinute": requests_per_minute}
+    data = {
+        "name": org_id.title(),
+        "features": ["classification", "analytics", "second_opinion"],
+        "modelId": None,
+        "requestsPerMinute": requests_per_minute,
+    }
     firestore().document("orgs", org_id).set({**data, **fields})
     return org_id
 

@@ -38,11 +38,17 @@ class _Handler(BaseHTTPRequestHandler):
             message["refusal"] = "I can't help with that."
         else:
             message["content"] = "Looks tasty! Probably some kind of fruit."
-        self._send(200, {
-            "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": body.get("model", "gpt-4o"),
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        })
+        self._send(
+            200,
+            {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "gpt-4o"),
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            },
+        )
 
     def _send(self, status: int, payload: dict):
         data = json.dumps(payload).encode()
@@ -54,7 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeOpenAI:
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         _Handler.requests_seen = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
