@@ -608,7 +608,7 @@ def main(argv=None):
             "layout": "NHWC",
             "color": "RGB",
             "normalization": "(x - 127) / 128",
-            "preprocessing": "fruitclf.preprocess: EXIF orientation, any mode -> RGB (alpha over white), JPEG "
+            "preprocessing": "fruitclf.ml.preprocess: EXIF orientation, any mode -> RGB (alpha over white), JPEG "
             "draft decode (both sides >= 224), central square crop, BILINEAR resize to 224x224",
         },
         "output": {

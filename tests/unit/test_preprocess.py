@@ -1,4 +1,4 @@
-"""fruitclf.preprocess: decoding, modes, EXIF, errors, and equality with training's eval transform."""
+"""fruitclf.ml.preprocess: decoding, modes, EXIF, errors, and equality with training's eval transform."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def photo_like(w, h, seed=0) -> Image.Image:
 
 
 def reference_eval_transform(data: bytes) -> np.ndarray:
-    """Independent re-statement of training's eval transform (training/train.py uses fruitclf.preprocess)."""
+    """Independent re-statement of training's eval transform (training/train.py uses fruitclf.ml.preprocess)."""
     img = Image.open(io.BytesIO(data))
     if img.format == "JPEG":
         img.draft("RGB", (224, 224))
