@@ -71,8 +71,9 @@ class FakeData:
             raise errors.not_found(f"No classification {doc_id[:80]!r} in your history.")
         return {"id": doc_id, **doc}
 
-    def exists(self, uid: str, doc_id: str) -> bool:
-        return doc_id in self.classifications.get(uid, {})
+    def find_classification(self, uid: str, doc_id: str) -> dict | None:
+        doc = self.classifications.get(uid, {}).get(doc_id)
+        return None if doc is None else {"id": doc_id, **doc}
 
     def delete_classification(self, uid: str, doc_id: str) -> dict:
         doc = self.get_classification(uid, doc_id)
@@ -172,7 +173,7 @@ class FakeData:
                 "new_id",
                 "create_classification",
                 "get_classification",
-                "exists",
+                "find_classification",
                 "delete_classification",
                 "set_feedback",
                 "set_second_opinion",

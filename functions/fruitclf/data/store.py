@@ -74,10 +74,16 @@ def _existing_ref(uid: str, doc_id: str) -> firestore.DocumentReference:
 
 
 def get_classification(uid: str, doc_id: str) -> dict:
-    snapshot = _existing_ref(uid, doc_id).get()
-    if not snapshot.exists:
+    doc = find_classification(uid, doc_id)
+    if doc is None:
         raise _not_found(doc_id)
-    return {"id": snapshot.id, **snapshot.to_dict()}
+    return doc
+
+
+def find_classification(uid: str, doc_id: str) -> dict | None:
+    """The classification, or None when there is none (one read: replays and retries ask this first)."""
+    snapshot = _existing_ref(uid, doc_id).get()
+    return {"id": snapshot.id, **snapshot.to_dict()} if snapshot.exists else None
 
 
 def _change(uid: str, doc_id: str, apply) -> dict:
@@ -166,10 +172,6 @@ def record_upload_error(uid: str, doc_id: str, upload_path: str, error: errors.A
     firestore_client().document("users", uid, "uploadErrors", doc_id).set(
         {"uploadPath": upload_path, "error": error.to_dict()["error"], "createdAt": utcnow()}
     )
-
-
-def exists(uid: str, doc_id: str) -> bool:
-    return classifications(uid).document(doc_id).get().exists
 
 
 def read_summary(uid: str) -> dict:

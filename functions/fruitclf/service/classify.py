@@ -70,8 +70,8 @@ def classify_image(
     is sure (the org must have the feature). A repeated `idempotency_key` (the web app's offline queue sends
     one per photo) returns the first answer instead of classifying again: a retried upload is stored once."""
     doc_id = keyed_doc_id(idempotency_key) if idempotency_key else None
-    if doc_id and store.exists(caller.uid, doc_id):
-        return store.get_classification(caller.uid, doc_id)
+    if doc_id and (earlier := store.find_classification(caller.uid, doc_id)):
+        return earlier
     with _admitted(caller, second_opinion) as org:
         return _classify_bytes(caller.uid, read_image(), org, source, doc_id=doc_id, second_opinion=second_opinion)
 
@@ -89,16 +89,16 @@ def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
     if blob is None:
         raise _upload_not_found()
     doc_id = upload_doc_id(path, blob.generation)
-    if store.exists(caller.uid, doc_id):
-        return store.get_classification(caller.uid, doc_id)
+    if earlier := store.find_classification(caller.uid, doc_id):
+        return earlier
     with _admitted(caller) as org:
         images.check_size(blob.size or 0, settings().max_upload_size)
         data = blobs.get_if_exists(path)
         if data is None:
             # The other door classified this upload and removed it between our stat and our read: its
             # document is written before the upload is removed, so answer with that.
-            if store.exists(caller.uid, doc_id):
-                return store.get_classification(caller.uid, doc_id)
+            if earlier := store.find_classification(caller.uid, doc_id):
+                return earlier
             raise _upload_not_found()
         doc = _classify_bytes(caller.uid, data, org, source=source, doc_id=doc_id, extra={"uploadPath": path})
     blobs.delete_quietly(path)
