@@ -8,20 +8,11 @@ import pytest
 
 from integration.inprocess import app_client  # noqa: F401 - the in-process app fixture, for the tests here
 from support import emulators
+from support.stack_fixtures import admin, member, org, skip_when_stack_down, user  # noqa: F401 - shared fixtures
 
 
 def pytest_collection_modifyitems(config, items):
-    if emulators.stack_is_up():
-        return
-    skip = pytest.mark.skip(reason="the emulators are not running: use scripts/test, which starts them")
-    for item in items:
-        if "hostile" in str(item.fspath):
-            item.add_marker(skip)
-
-
-@pytest.fixture
-def user():
-    return emulators.sign_up()
+    skip_when_stack_down(items, "hostile")
 
 
 @pytest.fixture
@@ -32,18 +23,3 @@ def victim():
     someone = emulators.sign_up()
     someone.classification = attack.classify(someone).json()
     return someone
-
-
-@pytest.fixture
-def org():
-    return emulators.make_org()
-
-
-@pytest.fixture
-def admin(org):
-    return emulators.join_org(emulators.sign_up(), org, "admin")
-
-
-@pytest.fixture
-def member(org):
-    return emulators.join_org(emulators.sign_up(), org, "member")

@@ -1,25 +1,9 @@
 """Organisations: members, admins, features, their own limits, and isolation between tenants."""
 
-import pytest
 import requests
 
 from support import emulators
 from support.emulators import API
-
-
-@pytest.fixture
-def org():
-    return emulators.make_org()
-
-
-@pytest.fixture
-def admin(org):
-    return emulators.join_org(emulators.sign_up(), org, "admin")
-
-
-@pytest.fixture
-def member(org):
-    return emulators.join_org(emulators.sign_up(), org, "member")
 
 
 def classify(user):
