@@ -93,10 +93,32 @@ def test_history_query_strings_that_are_not_a_page_are_400(user, query, code):
         ("/classifications/" + "x" * 2000, 404, "not-found"),
         ("/classifications/%F0%9F%8D%8C/image", 404, "not-found"),
         ("/classifications/%00", 404, "not-found"),
+        ("/fruits/not_fruit", 404, "unknown-fruit"),
+        ("/fruits/Banana", 404, "unknown-fruit"),
+        ("/fruits/%00", 404, "unknown-fruit"),
+        ("/fruits/__proto__", 404, "unknown-fruit"),
+        ("/fruits/" + "x" * 2000, 404, "unknown-fruit"),
     ],
 )
 def test_odd_parameters_are_4xx(user, path, status, code):
     attack.refused(lambda: attack.api("GET", path, user), status, code, user)
+
+
+BAD_IDEMPOTENCY_KEYS = {
+    "empty": "",
+    "too-short": "abc",
+    "too-long": "a" * 129,
+    "spaces": "a uuid with spaces",
+    "path": "../../users/someone",
+    "latin-1": "clé-idempotence",
+    "quote-and-semicolon": "abcdefgh';--",
+}
+
+
+@pytest.mark.parametrize("key", BAD_IDEMPOTENCY_KEYS)
+def test_a_malformed_idempotency_key_is_400_before_anything_is_stored(user, key):
+    send = lambda: attack.classify(user, headers={"Idempotency-Key": BAD_IDEMPOTENCY_KEYS[key]})  # noqa: E731
+    attack.refused(send, 400, "invalid-idempotency-key", user)
 
 
 def _jwt(header, payload) -> str:

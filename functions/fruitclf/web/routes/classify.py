@@ -50,12 +50,12 @@ def second_opinion(doc_id: str):
 
 
 # A client's id for one photo (the web app's offline queue sends a UUID): letters, digits, - and _.
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,128}")
 
 
 def _idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
         raise errors.bad_request(
             "Idempotency-Key must be 8-128 letters, digits, '-' or '_' (a UUID, say).", "invalid-idempotency-key"
         )
