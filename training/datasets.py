@@ -21,6 +21,8 @@ SETS = [
     "realworld-extra2",
     "realworld-extra3",
 ]
+# Sets used when their tar is there (added later; older copies of the shared folder lack them).
+OPTIONAL_SETS = ["everyday-nonfruit"]
 # The web-photo sets ship only train and test: a fixed share of each train split (chosen by a hash of the file name,
 # so every run and every machine agrees) is held out as their validation split.
 VAL_PERCENT = 15
@@ -30,7 +32,9 @@ VAL_PERCENT = 15
 class Sample:
     path: str
     label: str
-    source: str  # fruits360 | grocery | nonfruit_photo | nonfruit_studio | extra | extra2 | extra3 | feedback
+    source: (
+        str  # fruits360 | grocery | nonfruit_photo | nonfruit_studio | everyday | extra | extra2 | extra3 | feedback
+    )
     split: str  # train | val | test
 
 
@@ -41,11 +45,13 @@ def ensure_unpacked(data: pathlib.Path, scratch: pathlib.Path) -> pathlib.Path:
         return data
     scratch = pathlib.Path(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
-    for s in SETS:
+    for s in SETS + OPTIONAL_SETS:
         if (scratch / s).is_dir() and (scratch / s / ".complete").exists():
             continue
         tar = data / f"{s}.tar"
         if not tar.exists():
+            if s in OPTIONAL_SETS:
+                continue
             raise SystemExit(f"missing {tar} (and no unpacked {data / s})")
         print(f"unpacking {tar} -> {scratch}", flush=True)
         with tarfile.open(tar) as t:
@@ -98,6 +104,12 @@ def list_samples(root: pathlib.Path) -> list[Sample]:
     with open(d / "provenance.tsv", newline="") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             out.append(Sample(str(d / row["file"]), row["label"], "extra3", _web_split(row["file"], row["split"])))
+    # Everyday photos that are not fruit (MS-COCO; pets, rooms, streets, other food), with their own splits.
+    e = root / "everyday-nonfruit"
+    if e.is_dir():
+        for split in ("train", "val", "test"):
+            for p in sorted((e / split / "not_fruit").glob("*.jpg")):
+                out.append(Sample(str(p), "not_fruit", "everyday", split))
     return out
 
 
@@ -120,6 +132,8 @@ def make_eval_dirs(samples: list[Sample], dest: pathlib.Path) -> dict[str, pathl
         "grocery-val": lambda s: s.source == "grocery" and s.split == "val",
         "notfruit-val": lambda s: s.source.startswith("nonfruit") and s.split == "val",
         "web-val": lambda s: s.source in ("extra", "extra2", "extra3") and s.split == "val",
+        "everyday-test": lambda s: s.source == "everyday" and s.split == "test",
+        "everyday-val": lambda s: s.source == "everyday" and s.split == "val",
     }
     made = {}
     for name, pred in groups.items():

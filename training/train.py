@@ -47,6 +47,7 @@ from train_check import invoke_each  # noqa: E402
 
 SEED = 20261128
 REAL_PHOTO_SOURCES = ("grocery", "extra", "extra2", "extra3", "feedback")  # real fruit photos
+NEGATIVE_PHOTO_SOURCES = ("nonfruit_photo", "everyday")  # real photos that are not fruit
 IMAGENET_INIT = {
     "apple": 948,
     "strawberry": 949,
@@ -137,7 +138,7 @@ def plan_views(samples, labels, args):
         elif s.source in REAL_PHOTO_SOURCES and s.split == "train":
             train.append((i, "eval", 0))
             train += [(i, "photo", rng.randrange(1 << 30)) for _ in range(args.photo_views - 1)]
-        elif s.source == "nonfruit_photo" and s.split == "train":
+        elif s.source in NEGATIVE_PHOTO_SOURCES and s.split == "train":
             train.append((i, "eval", 0))
             train += [(i, "photo", rng.randrange(1 << 30)) for _ in range(args.neg_views - 1)]
         elif s.source == "nonfruit_studio" and s.split == "train":
@@ -250,7 +251,7 @@ def cache_features(front, samples, views, args, name):
     if path.exists():
         log(f"cached features {path}")
         return np.load(path, mmap_mode="r")
-    bg_paths = [s.path for s in samples if s.source == "nonfruit_photo" and s.split == "train"]
+    bg_paths = [s.path for s in samples if s.source in NEGATIVE_PHOTO_SOURCES and s.split == "train"]
     class_frames = collections.defaultdict(list)
     for s in samples:
         if s.source in ("fruits360", "nonfruit_studio") and s.split == "train":
@@ -281,7 +282,41 @@ def cache_features(front, samples, views, args, name):
 
 
 # ----------------------------------------------------------------------------------------------- training
-def train_tail(tail, feats, y, weights, val_feats, val_y, args):
+# Total sampling weight of a (group, label) pair when --balance-power is 1; fruits360 takes --studio-weight and every
+# other source 1. Not-fruit photos form one label of their own group, so they weigh more: together about four fruit
+# labels' worth, for a model that must stay silent on pets, rooms and streets.
+SOURCE_WEIGHT = {"nonfruit_photo": 1.5, "everyday": 2.5, "nonfruit_studio": 0.5, "synthetic": 0.5}
+
+
+def sample_weights(samples, views, y, args):
+    """Sampling weight of each training view: count(group, label) ** -balance_power, times the source weight.
+
+    --balance-within source (v4's balancing): grocery photos, web photos and each not-fruit source are balanced
+    among themselves, so that a source with many photos of one label neither drowns other labels nor other sources;
+    --balance-within all balances by label alone."""
+
+    def group(s):
+        if args.balance_within == "all":
+            return "all"
+        if s.source in ("extra", "extra2", "extra3", "feedback"):
+            return "web"
+        return s.source
+
+    g = [group(samples[i]) for i, _, _ in views]
+    cnt = collections.Counter(zip(g, y.tolist(), strict=True))
+    w = []
+    for (i, _, _), gi, yi in zip(views, g, y.tolist(), strict=True):
+        src = samples[i].source
+        src_w = args.studio_weight if src == "fruits360" else SOURCE_WEIGHT.get(src, 1.0)
+        w.append(src_w * cnt[(gi, yi)] ** -args.balance_power)
+    w = np.array(w)
+    return w / w.mean()
+
+
+def train_tail(tail, feats, y, weights, val_feats, val_y, args, ckpt_path=None, val_sources=None):
+    """Fine-tune on cached features. With ckpt_path, every epoch is checkpointed (model, optimiser, schedule,
+    sampler state) and a run that was stopped resumes at the next epoch; each epoch's validation figures per
+    source are appended to <ckpt_path>.jsonl."""
     torch.manual_seed(SEED)
     g = torch.Generator().manual_seed(SEED)
     head_params = list(tail.fc.parameters())
@@ -298,8 +333,17 @@ def train_tail(tail, feats, y, weights, val_feats, val_y, args):
         torch.as_tensor(weights, dtype=torch.double), len(y), replacement=True, generator=g
     )
     yt = torch.as_tensor(y)
-    step = 0
-    for ep in range(args.epochs):
+    first_epoch = 0
+    if ckpt_path is not None and ckpt_path.exists():
+        state = torch.load(ckpt_path, weights_only=False)
+        tail.load_state_dict(state["tail"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        g.set_state(state["generator"])
+        first_epoch = state["epoch"]
+        log(f"resuming from {ckpt_path} after epoch {first_epoch}")
+    mix_rng = np.random.default_rng(SEED + first_epoch)
+    for ep in range(first_epoch, args.epochs):
         tail.train()
         for m in tail.modules():  # frozen BN statistics (small data, mixed sources)
             if isinstance(m, nn.BatchNorm2d):
@@ -310,21 +354,38 @@ def train_tail(tail, feats, y, weights, val_feats, val_y, args):
             idx = np.sort(np.array(order[b * args.batch : (b + 1) * args.batch]))
             x = torch.from_numpy(np.asarray(feats[idx], dtype=np.float32))
             t = yt[idx]
-            logits = tail(x)
-            loss = F.cross_entropy(logits, t, label_smoothing=args.smoothing)
+            if args.mixup > 0:  # mixup on the cached feature maps: softer decision borders between look-alikes
+                lam = float(mix_rng.beta(args.mixup, args.mixup))
+                perm = torch.from_numpy(mix_rng.permutation(len(idx)))
+                logits = tail(lam * x + (1 - lam) * x[perm])
+                loss = lam * F.cross_entropy(logits, t, label_smoothing=args.smoothing) + (1 - lam) * F.cross_entropy(
+                    logits, t[perm], label_smoothing=args.smoothing
+                )
+            else:
+                logits = tail(x)
+                loss = F.cross_entropy(logits, t, label_smoothing=args.smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
-            step += 1
             tot += loss.item() * len(idx)
             correct += (logits.argmax(1) == t).sum().item()
             n += len(idx)
-        msg = f"epoch {ep + 1}/{args.epochs} loss {tot / n:.3f} train-acc {correct / n:.3f} ({time.time() - t0:.0f}s)"
+        record = {"epoch": ep + 1, "loss": tot / n, "train_acc": correct / n, "seconds": round(time.time() - t0)}
         if val_feats is not None:
-            p = predict(tail, val_feats)
-            msg += f" val-acc {(p.argmax(1) == val_y).mean():.3f}"
-        log(msg)
+            pred = predict(tail, val_feats).argmax(1)
+            record["val_acc"] = float((pred == val_y).mean())
+            if val_sources is not None:
+                for src in sorted(set(val_sources)):
+                    m = val_sources == src
+                    record[f"val_top1_{src}"] = float((pred[m] == val_y[m]).mean())
+        log(json.dumps(record))
+        if ckpt_path is not None:
+            state = {"tail": tail.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}
+            torch.save({**state, "generator": g.get_state(), "epoch": ep + 1}, ckpt_path.with_suffix(".tmp"))
+            os.replace(ckpt_path.with_suffix(".tmp"), ckpt_path)
+            with open(ckpt_path.with_suffix(".jsonl"), "a") as f:
+                f.write(json.dumps(record) + "\n")
     return tail
 
 
@@ -427,6 +488,13 @@ def main(argv=None):
         default=0.5,
         help="a view is sampled with weight count(label)^-power: 0.5 softens the class imbalance, 1.0 removes it",
     )
+    ap.add_argument(
+        "--balance-within",
+        choices=["source", "all"],
+        default="source",
+        help="source: each label weighs the same within grocery, web and each not-fruit source; all: by label only",
+    )
+    ap.add_argument("--mixup", type=float, default=0.0, help="mixup alpha on cached features (0: off)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr-body", type=float, default=3e-4)
     ap.add_argument("--lr-head", type=float, default=3e-3)
@@ -479,22 +547,8 @@ def main(argv=None):
     tr_y = np.array([lab_idx[samples[i].label] for i, _, _ in train_views])
     va_y = np.array([lab_idx[samples[i].label] for i, _, _ in val_views])
 
-    # class-balanced sampling (by label, --balance-power), with real photos up-weighted against studio frames
-    cnt = collections.Counter(tr_y.tolist())
-    src_w = {
-        "grocery": 1.0,
-        "extra": 1.0,
-        "extra2": 1.0,
-        "extra3": 1.0,
-        "feedback": 1.0,
-        "nonfruit_photo": 1.0,
-        "nonfruit_studio": 0.5,
-        "fruits360": args.studio_weight,
-        "synthetic": 0.5,
-    }
-    weights = np.array(
-        [src_w[samples[i].source] * cnt[lab_idx[samples[i].label]] ** -args.balance_power for i, _, _ in train_views]
-    )
+    weights = sample_weights(samples, train_views, tr_y, args)
+    va_src = np.array([samples[i].source for i, _, _ in val_views])
 
     tail = Tail(net, args.k, len(labels))
     with torch.no_grad():  # keep ImageNet's fruit knowledge: start those rows from the ImageNet classifier
@@ -512,12 +566,12 @@ def main(argv=None):
         tail.load_state_dict(state["tail"])
         log(f"reusing fine-tuned tail {ckpt}")
     else:
-        train_tail(tail, tr_f, tr_y, weights, va_f, va_y, args)
+        epoch_ckpt = work / f"epochs-{model_id}.pt"  # per-epoch checkpoint: a stopped run resumes
+        train_tail(tail, tr_f, tr_y, weights, va_f, va_y, args, ckpt_path=epoch_ckpt, val_sources=va_src)
         torch.save({"tail": tail.state_dict(), "labels": labels, "k": args.k}, ckpt)
 
     # calibration on val
     va_logits = predict(tail, va_f)
-    va_src = np.array([samples[i].source for i, _, _ in val_views])
     # calibrate on real photos only (grocery val + not-fruit val): studio frames are easy and would make the
     # temperature too sharp and the threshold too high for photos
     cal = np.isin(va_src, args.calib_sources.split(","))

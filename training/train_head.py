@@ -102,6 +102,7 @@ def sample_weights(samples, views, y, args):
         "real": 1.0,
         "real-grocery": 1.0,
         "nonfruit_photo": 1.0,
+        "everyday": 1.0,
         "nonfruit_studio": 0.5,
         "fruits360": args.studio_weight,
         "synthetic": 0.5,
