@@ -494,6 +494,11 @@ def main(argv=None):
         default="source",
         help="source: each label weighs the same within grocery, web and each not-fruit source; all: by label only",
     )
+    ap.add_argument(
+        "--scene-negatives",
+        default=None,
+        help="folder DIR/not_fruit/* of extra everyday pictures (training/fetch_scene_negatives.sh), train only",
+    )
     ap.add_argument("--mixup", type=float, default=0.0, help="mixup alpha on cached features (0: off)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr-body", type=float, default=3e-4)
@@ -530,6 +535,8 @@ def main(argv=None):
     samples = datasets.list_samples(root)
     if args.synth_views:
         samples.append(datasets.Sample("<synthetic>", "not_fruit", "synthetic", "train"))
+    if args.scene_negatives:  # training/fetch_scene_negatives.sh: wallpapers and drawings from Debian packages
+        samples += datasets.list_folder(pathlib.Path(args.scene_negatives), "everyday", "train")
     dropped = [x for x in args.drop_labels.split(",") if x]
     labels = sorted({s.label for s in samples if s.label != "not_fruit" and s.label not in dropped}) + ["not_fruit"]
     lab_idx = {label: i for i, label in enumerate(labels)}
