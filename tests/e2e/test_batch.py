@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from actions import CLASSIFY_TIMEOUT_MS, is_upload, sign_up
 from playwright.sync_api import Page, expect
@@ -57,6 +58,8 @@ def test_a_batch_pauses_at_the_rate_limit_retries_failures_and_downloads_a_csv(
     banner = page.get_by_role("alert").filter(has_text="limit on photos per minute")
     expect(banner).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
     expect(banner).to_have_count(1)  # one message for the batch, not one error per photo
+    expect(banner).to_contain_text(re.compile(r"continue by themselves in [12] s\.$"))
+    screenshot(page, "batch-paused")
     summary = page.locator(".batch-summary")
     expect(summary).to_have_text("3 of 5 done, 2 failed.", timeout=CLASSIFY_TIMEOUT_MS)
     expect(banner).to_be_hidden()

@@ -222,7 +222,7 @@ def test_dropping_an_image_uploads_it(page: Page):
     expect(page.get_by_role("img", name="Your photo: clip.png")).to_be_visible()
 
 
-def test_a_rate_limited_upload_says_when_to_retry_and_counts_down(page: Page, tmp_path):
+def test_a_rate_limited_upload_says_when_to_retry_and_counts_down(page: Page, tmp_path, screenshot):
     from PIL import Image
 
     photo_path = tmp_path / "small.jpg"
@@ -242,6 +242,8 @@ def test_a_rate_limited_upload_says_when_to_retry_and_counts_down(page: Page, tm
     expect(upload_error(page)).to_contain_text("Try again in 2 seconds.")
     retry = page.locator(".error-panel").get_by_role("button", name=re.compile(r"^Try again"))
     expect(retry).to_be_disabled()
+    expect(retry).to_have_text(re.compile(r"^Try again in [12] s$"))
+    screenshot(page, "classify-rate-limited")
     expect(retry).to_be_enabled(timeout=5_000)
     expect(retry).to_have_text("Try again")
 
