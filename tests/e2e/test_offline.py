@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from actions import CLASSIFY_TIMEOUT_MS, pick, sign_up
+from actions import CLASSIFY_TIMEOUT_MS, is_upload, pick, sign_up, try_anonymously
 from playwright.sync_api import Page, expect
 
 # True once the service worker's device cache holds the model and LiteRT.js's WebAssembly.
@@ -22,6 +22,18 @@ QUEUED = """() => new Promise((resolve, reject) => {
     open.onsuccess = () => {
         const request = open.result.transaction("queue").objectStore("queue").count();
         request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+    };
+    open.onerror = () => reject(open.error);
+})"""
+
+
+# When the one waiting photo was saved on this device (ISO 8601, as the queue keeps it).
+QUEUED_AT = """() => new Promise((resolve, reject) => {
+    const open = indexedDB.open("fruit-offline");
+    open.onsuccess = () => {
+        const request = open.result.transaction("queue").objectStore("queue").getAll();
+        request.onsuccess = () => resolve(request.result.map((item) => item.createdAt));
         request.onerror = () => reject(request.error);
     };
     open.onerror = () => reject(open.error);
@@ -80,3 +92,29 @@ def test_offline_photo_survives_the_tab_closing_and_reaches_history_once(
     page.reload()  # and it stays one item: the queue does not upload it again
     expect(page.get_by_text("That is everything.")).to_be_visible()
     expect(history_items(page)).to_have_count(1)
+
+
+def test_the_offline_card_says_when_the_photo_was_saved_and_shows_the_servers_answer_once_uploaded(
+    page: Page, orange_photo, screenshot
+):
+    try_anonymously(page)
+    expect(page.locator("html[data-device-model]")).to_have_count(1, timeout=CLASSIFY_TIMEOUT_MS)
+    page.context.set_offline(True)
+    pick(page, orange_photo)
+    device_card = page.get_by_test_id("device-result")
+    expect(device_card).to_contain_text("You are offline: the photo is saved here", timeout=CLASSIFY_TIMEOUT_MS)
+    [saved_at] = page.evaluate(QUEUED_AT)
+
+    with page.expect_response(lambda response: is_upload(response.request)) as response_info:
+        page.context.set_offline(False)
+    server = response_info.value.json()
+    card = page.get_by_test_id("result")
+    expect(card).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+    expect(device_card).to_have_count(0)
+    expect(card).to_have_attribute("data-label", server["label"])
+    expect(card.locator(".verdict-label")).to_have_text("Orange")
+    expect(card).not_to_contain_text("You are offline")
+    expect(card).to_contain_text("Saved on this device")
+    expect(card.locator(f'time[datetime="{saved_at}"]')).not_to_be_empty()
+    expect(card.get_by_role("group", name="Feedback on this answer")).to_be_visible()  # the server's, so it has an id
+    screenshot(page, "classify-offline-uploaded")

@@ -7,6 +7,8 @@ import { classify } from "../api.js";
 const DB_NAME = "fruit-offline";
 const STORE = "queue";
 export const QUEUE_CHANGED = "fruit-queue-changed";
+/** Fired for each photo the server has answered for: detail {item, classification} or {item, error} (refused). */
+export const QUEUE_ANSWERED = "fruit-queue-answered";
 
 let dbPromise = null;
 function db() {
@@ -59,17 +61,21 @@ export async function flush(uid) {
   const outcome = { uploaded: [], refused: [], stopped: null };
   const upload = async () => {
     for (const item of await pending(uid)) {
+      let answer;
       try {
-        outcome.uploaded.push(await classify(item.blob, { filename: item.filename, clientId: item.clientId }));
+        answer = { classification: await classify(item.blob, { filename: item.filename, clientId: item.clientId }) };
+        outcome.uploaded.push(answer.classification);
       } catch (error) {
         if (error.status === 0 || error.status === 429 || error.status >= 500) {
           outcome.stopped = error;
           break;
         }
+        answer = { error };
         outcome.refused.push({ item, error });
       }
       await remove(item.clientId);
       changed();
+      window.dispatchEvent(new CustomEvent(QUEUE_ANSWERED, { detail: { item, ...answer } }));
     }
   };
   // Another tab flushing the same queue would upload the same photos twice: one at a time.

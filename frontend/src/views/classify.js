@@ -1,18 +1,19 @@
 // Classify a photo: drop, pick, take with the camera or paste; downscale, upload with progress, show the
 // answer. The model on this device answers first (marked as such); the server's answer replaces it. Offline, the
-// photo waits in the offline queue with the device's answer. A failed upload keeps the prepared image so
-// "Try again" does not make the user pick it again.
+// photo waits in the offline queue with the device's answer, and once the queue has uploaded it the server's
+// answer replaces that too. A failed upload keeps the prepared image so "Try again" does not make the user pick
+// it again.
 import { api, ApiError, classify } from "../api.js";
 import { h, mount, toast } from "../dom.js";
 import { acceptedFormats, explain, formatBytes, sentence } from "../errors.js";
 import { acceptAttribute, prepareImage } from "../image.js";
-import { enqueue } from "../offline/queue.js";
+import { enqueue, QUEUE_ANSWERED } from "../offline/queue.js";
 import { classifyOnDevice } from "../ondevice/model.js";
 import { hasFeature, limits, session } from "../session.js";
 import { resultCard } from "./result-card.js";
 
 export function render(main) {
-  let attempt = null; // {prepared, previewUrl, device: Promise of the device's answer or null, answered}
+  let attempt = null; // {prepared, previewUrl, device: Promise of the device's answer or null, answered, queued}
   let countdown = null;
   let inflight = null; // the AbortController of the upload in progress: a new photo cancels the old upload
   const picker = h("input", { type: "file", accept: acceptAttribute(limits()), hidden: true, "data-testid": "picker", onchange: onInput });
@@ -157,7 +158,7 @@ export function render(main) {
     current.answered = true;
     const answer = await current.device;
     try {
-      await enqueue({ uid: session.user.uid, blob: current.prepared.blob, filename: current.prepared.filename, device: answer });
+      current.queued = await enqueue({ uid: session.user.uid, blob: current.prepared.blob, filename: current.prepared.filename, device: answer });
     } catch {
       // no IndexedDB (some private windows): the photo can only wait on screen, for "Try again"
       showError(new ApiError(0, "offline", "You are offline: reconnect and try again."), { canRetry: true });
@@ -168,6 +169,15 @@ export function render(main) {
     else
       mount(resultSlot, h("p", { class: "card device-notice", role: "status" }, "You are offline: the photo is saved on this device and will be classified when you are back online."));
   }
+
+  /** The offline queue uploaded a photo: if it is the one on screen, the server's answer (or refusal) replaces the card. */
+  function onQueueAnswered({ detail: { item, classification, error } }) {
+    if (!attempt?.queued || attempt.queued.clientId !== item.clientId) return;
+    if (classification) return showResult(classification, { savedAt: item.createdAt });
+    resultSlot.replaceChildren();
+    showError(error);
+  }
+  window.addEventListener(QUEUE_ANSWERED, onQueueAnswered);
 
   async function askSecondOpinion(classification, button) {
     button.disabled = true;
@@ -181,12 +191,13 @@ export function render(main) {
     }
   }
 
-  function showResult(classification, { waiting } = {}) {
+  function showResult(classification, { waiting, savedAt } = {}) {
     mount(
       resultSlot,
       resultCard(classification, {
         onSecondOpinion: hasFeature("second_opinion") ? (button) => askSecondOpinion(classification, button) : undefined,
         waiting,
+        savedAt,
       }),
       h("button", { type: "button", class: "button secondary another", onclick: () => pickButton.focus() }, "Classify another photo"),
     );
@@ -223,6 +234,7 @@ export function render(main) {
     inflight?.abort();
     clearInterval(countdown);
     document.removeEventListener("paste", onPaste);
+    window.removeEventListener(QUEUE_ANSWERED, onQueueAnswered);
     if (attempt?.previewUrl) URL.revokeObjectURL(attempt.previewUrl);
   };
 }

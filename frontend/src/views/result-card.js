@@ -1,7 +1,8 @@
 // The answer for one photo: the label, the top-3 confidence bars, a clear "not a fruit / not sure" state,
 // the model version and the time taken, nutrition per 100 g, feedback, and the second opinion when there is one.
 // An answer from this device (source "device") says so: it is a preview until the server's answer replaces it.
-import { h, labelName, percent } from "../dom.js";
+// The server's answer for a photo saved offline says when it was saved.
+import { formatDate, h, labelName, percent } from "../dom.js";
 import { session } from "../session.js";
 import { feedbackControl } from "./feedback.js";
 import { nutritionPanel } from "./nutrition.js";
@@ -79,12 +80,23 @@ function deviceNotice(waiting) {
   );
 }
 
+function savedOfflineNotice(savedAt) {
+  return h(
+    "p",
+    { class: "device-notice", "data-testid": "saved-offline" },
+    "Saved on this device on ",
+    h("time", { datetime: savedAt }, formatDate(savedAt)),
+    " while you were offline. This is the server's answer, now in your history.",
+  );
+}
+
 /**
  * @param {object} classification the server's, or classifyOnDevice()'s (source "device")
- * @param {{onSecondOpinion?: (button: HTMLButtonElement) => void, waiting?: "server"|"offline"}} options
- *   waiting: for a device answer, what it waits for
+ * @param {{onSecondOpinion?: (button: HTMLButtonElement) => void, waiting?: "server"|"offline", savedAt?: string}} options
+ *   waiting: for a device answer, what it waits for; savedAt: for the server's answer to a photo saved offline,
+ *   when it was saved (ISO 8601)
  */
-export function resultCard(classification, { onSecondOpinion, waiting = "server" } = {}) {
+export function resultCard(classification, { onSecondOpinion, waiting = "server", savedAt } = {}) {
   const onDevice = classification.source === "device";
   const seconds = classification.timings?.total != null ? `${(classification.timings.total / 1000).toFixed(2)} s` : null;
   return h(
@@ -98,6 +110,7 @@ export function resultCard(classification, { onSecondOpinion, waiting = "server"
     },
     h("h2", { id: "result-heading", class: "visually-hidden" }, onDevice ? "Result on this device" : "Result"),
     onDevice ? deviceNotice(waiting) : null,
+    savedAt ? savedOfflineNotice(savedAt) : null,
     headline(classification),
     classification.topk?.length ? confidenceBars(classification.topk) : null,
     h(
