@@ -6,6 +6,7 @@ import { formatDate, h, labelName, mount, percent, toast } from "../dom.js";
 import { explain, sentence } from "../errors.js";
 import { pending, QUEUE_CHANGED } from "../offline/queue.js";
 import { limits, session } from "../session.js";
+import { verdictText } from "../verdict.js";
 import { feedbackControl } from "./feedback.js";
 import { thumbnailLoader } from "./thumbnail.js";
 
@@ -43,7 +44,7 @@ export function render(main) {
     const url = URL.createObjectURL(item.blob);
     waitingUrls.push(url);
     const answer = item.device;
-    const title = !answer ? "Not classified yet" : answer.abstained ? (answer.label === "not_fruit" ? "Not a fruit" : "Not sure") : labelName(answer.label);
+    const title = answer ? verdictText(answer) : "Not classified yet";
     return h(
       "li",
       { class: "card history-item waiting-item", "data-client-id": item.clientId },
@@ -116,7 +117,7 @@ export function render(main) {
   function row(item) {
     const img = h("img", { alt: `Photo classified as ${labelName(item.label)}`, "data-src": item.imageUrl, width: "96", height: "96" });
     thumbnails.observe(img);
-    const title = item.abstained ? (item.label === "not_fruit" ? "Not a fruit" : "Not sure") : labelName(item.label);
+    const title = verdictText(item);
     const deleteArea = h("div", { class: "delete-area" });
     const element = h(
       "li",

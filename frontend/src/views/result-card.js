@@ -4,6 +4,7 @@
 // The server's answer for a photo saved offline says when it was saved.
 import { formatDate, h, labelName, percent } from "../dom.js";
 import { session } from "../session.js";
+import { verdictText } from "../verdict.js";
 import { feedbackControl } from "./feedback.js";
 import { nutritionPanel } from "./nutrition.js";
 
@@ -24,31 +25,28 @@ export function confidenceBars(topk) {
 }
 
 function headline(classification) {
-  if (classification.abstained) {
-    const best = classification.topk?.[0];
-    const threshold = session.model?.abstainThreshold;
-    const notFruit = classification.label === "not_fruit";
-    return h(
-      "div",
-      { class: "verdict verdict-unsure" },
-      h("p", { class: "verdict-label" }, notFruit ? "Not a fruit" : "Not sure"),
-      h(
-        "p",
-        { class: "verdict-detail" },
-        notFruit
-          ? "This does not look like a fruit the model knows."
-          : `The model is not confident enough to answer${threshold ? ` (it needs ${percent(threshold)})` : ""}.`,
-        best && best.label !== "not_fruit" ? ` Its best guess was ${labelName(best.label)} at ${percent(best.p)}.` : "",
-        " Try a closer, well-lit photo of a single fruit.",
-      ),
-    );
-  }
   return h(
     "div",
-    { class: "verdict" },
-    h("p", { class: "verdict-label" }, labelName(classification.label)),
-    h("p", { class: "verdict-detail" }, `${percent(classification.confidence)} confident`),
+    { class: classification.abstained ? "verdict verdict-unsure" : "verdict" },
+    h("p", { class: "verdict-label" }, verdictText(classification)),
+    h(
+      "p",
+      { class: "verdict-detail" },
+      classification.abstained ? whyNotSure(classification) : `${percent(classification.confidence)} confident`,
+    ),
   );
+}
+
+function whyNotSure(classification) {
+  const best = classification.topk?.[0];
+  const threshold = session.model?.abstainThreshold;
+  return [
+    classification.label === "not_fruit"
+      ? "This does not look like a fruit the model knows."
+      : `The model is not confident enough to answer${threshold ? ` (it needs ${percent(threshold)})` : ""}.`,
+    best && best.label !== "not_fruit" ? ` Its best guess was ${labelName(best.label)} at ${percent(best.p)}.` : "",
+    " Try a closer, well-lit photo of a single fruit.",
+  ];
 }
 
 function secondOpinionPanel(secondOpinion) {
