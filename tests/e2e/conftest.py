@@ -73,12 +73,21 @@ def phone_page(browser):
     context.close()
 
 
+# Every nutrition panel on the page filled (an empty one removes itself).
+NUTRITION_SETTLED = (
+    "() => [...document.querySelectorAll('[data-testid=nutrition]')].every((panel) => panel.childElementCount > 0)"
+)
+
+
 @pytest.fixture
 def screenshot():
     """screenshot(page, "name") saves test-artifacts/screenshots/name.png (the whole page)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:
+        # the nutrition table fills itself a moment after the card: wait for it, so that a screen looks the same
+        # from one run to the next and a before/after comparison shows only what a change did
+        page.wait_for_function(NUTRITION_SETTLED)
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
