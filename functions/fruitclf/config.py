@@ -73,6 +73,18 @@ class Settings:
     firestore_deadline_s: float = field(default_factory=lambda: _float("FIRESTORE_DEADLINE", 10.0))
     models_dir: str = field(default_factory=lambda: os.environ.get("FRUITCLF_MODELS_DIR", ""))  # "": functions/models
     interpreter_threads: int = field(default_factory=lambda: _int("FRUITCLF_THREADS", 0))  # 0: the model's default
+    # An organisation's own model is validated before it may serve (ml/model_validation.py, docs/models.md).
+    model_max_bytes: int = field(default_factory=lambda: _int("MODEL_MAX_BYTES", 20 * 1024 * 1024))
+    model_input_side_min: int = field(default_factory=lambda: _int("MODEL_INPUT_SIDE_MIN", 32))
+    model_input_side_max: int = field(default_factory=lambda: _int("MODEL_INPUT_SIDE_MAX", 1024))
+    model_max_labels: int = field(default_factory=lambda: _int("MODEL_MAX_LABELS", 1000))
+    model_max_label_chars: int = field(default_factory=lambda: _int("MODEL_MAX_LABEL_CHARS", 64))
+    # p50 of one inference at one thread on the validation images; the shipped model takes 8-40 ms by machine.
+    model_latency_budget_ms: float = field(default_factory=lambda: _float("MODEL_LATENCY_BUDGET_MS", 250.0))
+    # The validation child's limits: address space (RLIMIT_AS), CPU seconds (RLIMIT_CPU), wall-clock seconds.
+    model_validation_memory_mb: int = field(default_factory=lambda: _int("MODEL_VALIDATION_MEMORY_MB", 1024))
+    model_validation_cpu_s: int = field(default_factory=lambda: _int("MODEL_VALIDATION_CPU_SECONDS", 60))
+    model_validation_timeout_s: float = field(default_factory=lambda: _float("MODEL_VALIDATION_TIMEOUT", 120.0))
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
     # Project-wide cap on vision-model calls per UTC day: the OpenAI bill has a ceiling whatever callers do.
     second_opinion_daily_max: int = field(default_factory=lambda: _int("SECOND_OPINION_DAILY_MAX", 500))

@@ -1,4 +1,5 @@
-"""Command line: ``python -m fruitclf {classify,evaluate,bench,models}`` (run from functions/ with functions/venv)."""
+"""Command line: ``python -m fruitclf {classify,evaluate,bench,validate-model,models}`` (run from functions/ with
+functions/venv)."""
 
 from __future__ import annotations
 
@@ -324,6 +325,30 @@ def cmd_models(args) -> int:
     return 0
 
 
+def cmd_validate_model(args) -> int:
+    """Exit 0 when the model is ready, 1 when it is rejected, 2 when the labels or card file cannot be read."""
+    from ..ml import model, model_validation
+
+    try:
+        labels = model.labels_from_text(pathlib.Path(args.labels).read_text(encoding="utf-8"))
+        card = json.loads(pathlib.Path(args.card).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        print(f"validate-model: cannot read the labels or the card: {e}", file=sys.stderr)
+        return 2
+    try:
+        report = model_validation.validate_model(args.file, labels, card, images=args.images)
+    except OSError as e:
+        print(f"validate-model: cannot read {args.file}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(f"{args.file}: {report.status}")
+        for check in report.checks:
+            print(f"  {check.status.upper():<8} {check.name:<14} {check.detail}")
+    return 0 if report.ready else 1
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m fruitclf", description="Fruit classifier (TFLite) command line")
     ap.add_argument("--model", default=None, help="model id (default: models/DEFAULT)")
@@ -344,6 +369,13 @@ def main(argv=None) -> int:
     p.add_argument("--cold-runs", type=int, default=3)
     p.add_argument("--image", default=None, help="JPEG to use for preprocessing timing (default: synthetic 1024x768)")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("validate-model", help="every check an organisation's own .tflite must pass (docs/models.md)")
+    p.add_argument("file", help="the .tflite file")
+    p.add_argument("--labels", required=True, help="labels.txt: one label a line, in the model's output order")
+    p.add_argument("--card", required=True, help="model_card.json: preprocessing, abstain_threshold, output.kind")
+    p.add_argument("--images", nargs="*", default=[], help="image files to run it on besides the generated ones")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_validate_model)
     p = sub.add_parser("models", help="list installed models")
     p.set_defaults(func=cmd_models)
     for sp in sub.choices.values():  # allow --model after the subcommand too

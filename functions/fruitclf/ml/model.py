@@ -19,7 +19,15 @@ from PIL import Image
 from ..config import settings
 from . import preprocess
 
-__all__ = ["Prediction", "Classifier", "get_classifier", "available_models", "models_dir", "default_model_id"]
+__all__ = [
+    "Prediction",
+    "Classifier",
+    "get_classifier",
+    "available_models",
+    "models_dir",
+    "default_model_id",
+    "labels_from_text",
+]
 
 DEFAULT_THREADS = 2  # best single-request latency on an idle 2-core machine; see docs/model.md
 
@@ -46,6 +54,11 @@ def default_model_id() -> str:
     if not models:
         raise KeyError(f"no models in {models_dir()}")
     return models[-1]
+
+
+def labels_from_text(text: str) -> list[str]:
+    """A labels.txt as serving reads it: one label a line, surrounding blanks and empty lines dropped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _interpreter_class():
@@ -84,9 +97,7 @@ class Classifier:
         self.path = pathlib.Path(path) if path else models_dir() / model_id
         if not (self.path / "model.tflite").is_file():
             raise KeyError(f"unknown model id {model_id!r} (no {self.path / 'model.tflite'})")
-        self.labels: list[str] = [
-            line.strip() for line in (self.path / "labels.txt").read_text().splitlines() if line.strip()
-        ]
+        self.labels: list[str] = labels_from_text((self.path / "labels.txt").read_text())
         card_path = self.path / "model_card.json"
         self.card: dict = json.loads(card_path.read_text()) if card_path.is_file() else {}
         self.input_size: int = int(self.card.get("input", {}).get("shape", [1, preprocess.INPUT_SIZE])[1])

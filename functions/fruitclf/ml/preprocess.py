@@ -185,16 +185,32 @@ def center_square(img: Image.Image) -> tuple[int, int, int, int]:
     return (left, top, left + s, top + s)
 
 
-def to_input(img: Image.Image, size: int = INPUT_SIZE) -> np.ndarray:
-    """Training's eval transform: central square crop, BILINEAR resize to size x size, (x - 127) / 128.
-
-    Returns float32 of shape (1, size, size, 3) (NHWC).
-    """
+def _square(img: Image.Image, size: int) -> Image.Image:
+    """The central square of an RGB copy of img, BILINEAR-resized to size x size."""
     if img.mode != "RGB":
         img = _to_rgb(img)
     sq = img.crop(center_square(img)) if img.size[0] != img.size[1] else img
     if sq.size != (size, size):
         sq = sq.resize((size, size), Image.BILINEAR)
-    x = np.asarray(sq, dtype=np.float32)
+    return sq
+
+
+def to_input(img: Image.Image, size: int = INPUT_SIZE) -> np.ndarray:
+    """Training's eval transform: central square crop, BILINEAR resize to size x size, (x - 127) / 128.
+
+    Returns float32 of shape (1, size, size, 3) (NHWC).
+    """
+    x = np.asarray(_square(img, size), dtype=np.float32)
     x = (x - MEAN) * (1.0 / SCALE)
     return x[None, ...]
+
+
+def spec_input(img: Image.Image, spec: dict) -> np.ndarray:
+    """The input a model card's `preprocessing` object describes (checked by ml/model_checks.check_preprocessing):
+    the same crop and resize, then raw uint8 pixels or (x - mean) / scale in float32, per channel or not."""
+    pixels = _square(img, int(spec["size"]))
+    if spec["dtype"] == "uint8":
+        return np.asarray(pixels, dtype=np.uint8)[None, ...]
+    mean = np.asarray(spec["mean"], dtype=np.float32)
+    scale = np.asarray(spec["scale"], dtype=np.float32)
+    return ((np.asarray(pixels, dtype=np.float32) - mean) / scale)[None, ...]
