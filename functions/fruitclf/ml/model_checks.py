@@ -227,7 +227,9 @@ def check_preprocessing(spec, side_min: int, side_max: int) -> Check:
             problems.append(f"{key} must be true or false")
     if not isinstance(spec.get("readers", ""), str) or len(spec.get("readers", "")) > READERS_CHARS:
         problems.append(f"readers must be text of at most {READERS_CHARS} characters")
-    return _problems("preprocessing", problems, f"{size}x{size} RGB, (x - {spec['mean']}) / {spec['scale']}, {dtype}")
+    return _problems(
+        "preprocessing", problems, f"{size}x{size} RGB, (x - {spec.get('mean')}) / {spec.get('scale')}, {dtype}"
+    )
 
 
 def check_flatbuffer(facts: ModelFacts | None, error: str | None) -> Check:
@@ -326,7 +328,7 @@ def check_outputs(vectors: list[list[float]], kind: str, quantization: tuple[flo
     """Finite outputs on every validation image; probabilities (in [0, 1], summing to 1) unless the card says
     the model gives logits."""
     figures = {"images": len(vectors), "kind": kind}
-    if not vectors:
+    if not vectors or not all(vectors):
         return failed("outputs", "the model gave no output", **figures)
     vectors = [dequantized(v, quantization) for v in vectors]
     bad = [i for i, v in enumerate(vectors) if not all(math.isfinite(x) for x in v)]

@@ -135,4 +135,4 @@ def read_model_file(data: bytes) -> ModelFacts:
     except ModelFileError:
         raise
     except (struct.error, IndexError, ValueError, TypeError, OverflowError, UnicodeError) as e:
-        raise ModelFileError(f"a malformed TFLite flatbuffer: {type(e).__name__}: {e}"[:300]) from e
+        raise ModelFileError(f"a truncated or corrupt TFLite flatbuffer ({type(e).__name__}: {e})"[:300]) from e
