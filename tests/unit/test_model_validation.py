@@ -78,7 +78,8 @@ def test_the_child_gets_no_inherited_environment(monkeypatch):
     "returncode, timed_out, stderr, words",
     [
         (-9, True, "", "wall-clock limit"),
-        (-signal.SIGXCPU, False, "", "CPU time"),
+        (-signal.SIGXCPU, False, "", "used up its 60 s of CPU time"),
+        (-signal.SIGKILL, False, "", "was killed: past its 60 s of CPU time"),
         (-signal.SIGABRT, False, "terminate called after throwing an instance of 'std::bad_alloc'", "of memory"),
         (-signal.SIGSEGV, False, "", "crashed the runtime (SIGSEGV)"),
         (3, False, "Traceback...\nValueError: boom", "status 3 (ValueError: boom)"),

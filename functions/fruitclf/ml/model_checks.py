@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 
 from .model_file import CUSTOM_PREFIX, FLEX_PREFIX, ModelFacts
 
-__all__ = ["Check", "CHECK_NAMES", "PREPROCESSING_KEYS"]
-
 # Every check, in the order a report lists them.
 CHECK_NAMES = (
     "size",

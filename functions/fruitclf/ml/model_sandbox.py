@@ -53,8 +53,13 @@ def _child_env() -> dict:
 def _death(returncode: int, timed_out: bool, stderr_tail: str, settings: Settings) -> str:
     if timed_out:
         return f"stopped at the {settings.model_validation_timeout_s:g} s wall-clock limit (MODEL_VALIDATION_TIMEOUT)"
-    if returncode == -signal.SIGXCPU or returncode == -signal.SIGKILL:
+    if returncode == -signal.SIGXCPU:
         return f"used up its {settings.model_validation_cpu_s} s of CPU time (MODEL_VALIDATION_CPU_SECONDS)"
+    if returncode == -signal.SIGKILL:  # nothing here sends it but the CPU hard limit and the kernel's OOM killer
+        return (
+            f"was killed: past its {settings.model_validation_cpu_s} s of CPU time (MODEL_VALIDATION_CPU_SECONDS), "
+            "or the machine ran out of memory"
+        )
     if any(sign in stderr_tail.lower() for sign in MEMORY_SIGNS):
         return f"ran out of its {settings.model_validation_memory_mb} MB of memory (MODEL_VALIDATION_MEMORY_MB)"
     if returncode == -signal.SIGXFSZ:
