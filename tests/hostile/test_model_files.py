@@ -173,6 +173,17 @@ def test_a_flex_op():
     never_ran(report)
 
 
+def test_a_custom_op_with_a_megabyte_name_gives_a_short_report():
+    report = tiny(tm.classifier(head="X" * 1_000_000))
+    rejected(report, "ops", "custom op 'XXXX")
+    assert len(json.dumps(report.to_dict())) < 5_000
+
+
+def test_a_graph_declaring_many_inputs_is_not_walked():
+    report = tiny(tm.classifier(inputs=100_000))
+    rejected(report, "flatbuffer", "100000 inputs; at most 16 are read")
+
+
 def test_the_shipped_models_convolutions_turned_into_custom_ops():
     report = shipped(tm.with_op_code(SHIPPED, old=3, new=32))  # CONV_2D -> CUSTOM, no name
     rejected(report, "ops", "custom op ''")

@@ -171,11 +171,12 @@ def classifier(
     tile: int = 1,
     matmuls: int = 0,
     graphs: int = 1,
+    inputs: int = 1,
 ) -> bytes:
     """MEAN over H and W -> FULLY_CONNECTED (3 -> classes) -> head. `head`: SOFTMAX (probabilities), None
     (logits), or another op or a custom op's name in its place. `tile` repeats the image that many times along
     H and W first (a huge tensor); `matmuls` adds that many products of a 1024x3072 matrix with its 3072x1024
-    reshape (billions of multiply-adds each)."""
+    reshape (billions of multiply-adds each). `inputs` > 1 lists the image input that many times."""
     shape = input_shape or [1, side, side, 3]
     tensors = [T(shape, input_dtype)]
     nodes: list[Node] = []
@@ -220,7 +221,7 @@ def classifier(
         options = (BuiltinOptions.SoftmaxOptions, _softmax) if head == Op.SOFTMAX else None
         nodes.append(Node(head, [logits], [len(tensors) - 1], options))
         outputs = [len(tensors) - 1] + ([logits] if second_output else [])
-    return write(tensors, nodes, [0], outputs, graphs)
+    return write(tensors, nodes, [0] * inputs, outputs, graphs)
 
 
 # ------------------------------------------------------------------------------------------------ shipped model

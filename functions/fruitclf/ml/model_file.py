@@ -20,7 +20,11 @@ from tflite.TensorType import TensorType
 __all__ = ["ModelFileError", "TensorFacts", "ModelFacts", "read_model_file", "CUSTOM_PREFIX", "FLEX_PREFIX"]
 
 SCHEMA_VERSION = 3  # the only TFLite schema version: "TFL3"
-MAX_ENTRIES = 100_000  # operators, operator codes or tensors walked; real classifiers have hundreds
+MAX_ENTRIES = 100_000  # operators or tensors walked; real classifiers have hundreds
+MAX_OPERATOR_CODES = 1000  # distinct op kinds; the schema knows about 200 builtin ones
+MAX_GRAPH_IO = 16  # inputs or outputs read; a classifier has one of each
+MAX_RANK = 16  # dimensions read from a shape
+MAX_NAME_BYTES = 100  # of a tensor's or custom op's name (a crafted file can point many names at one huge string)
 CUSTOM_PREFIX = "CUSTOM:"  # op names for custom ops: "CUSTOM:<custom_code>"
 FLEX_PREFIX = "Flex"  # custom codes of TensorFlow (Flex) ops, which need the TF Select runtime
 
@@ -54,18 +58,27 @@ class ModelFacts:
     outputs: tuple[TensorFacts, ...]
 
 
-def _capped(n: int, what: str) -> int:
-    if n > MAX_ENTRIES:
-        raise ModelFileError(f"the model declares {n} {what}; at most {MAX_ENTRIES} are read")
+def _capped(n: int, what: str, most: int = MAX_ENTRIES) -> int:
+    if n > most:
+        raise ModelFileError(f"the model declares {n} {what}; at most {most} are read")
     return n
+
+
+def _name(table, field_offset: int) -> str:
+    """A string field's first MAX_NAME_BYTES bytes, without copying the rest (the generated getters copy it all)."""
+    o = table.Offset(field_offset)
+    if not o:
+        return ""
+    start = table.Indirect(table.Pos + o)
+    length = struct.unpack_from("<I", table.Bytes, start)[0]
+    return bytes(table.Bytes[start + 4 : start + 4 + min(length, MAX_NAME_BYTES)]).decode("utf-8", "replace")
 
 
 def _op_name(code) -> str:
     # Codes up to 127 sit in the old int8 field, newer ones in builtin_code: the runtime takes the larger.
     builtin = max(int(code.DeprecatedBuiltinCode()), int(code.BuiltinCode()))
     if builtin == BuiltinOperator.CUSTOM:
-        custom = code.CustomCode()
-        return CUSTOM_PREFIX + (custom.decode("utf-8", "replace") if custom else "")
+        return CUSTOM_PREFIX + _name(code._tab, 6)  # OperatorCode.custom_code
     return _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
 
 
@@ -73,13 +86,14 @@ def _tensor(graph, index: int) -> TensorFacts:
     if not 0 <= index < graph.TensorsLength():
         raise ModelFileError(f"the graph names tensor {index}, which does not exist")
     t = graph.Tensors(index)
+    _capped(t.ShapeLength(), "dimensions in a shape", MAX_RANK)
     shape = t.ShapeAsNumpy()
     quant = t.Quantization()
     scale = quant.ScaleAsNumpy() if quant is not None else 0
     zero = quant.ZeroPointAsNumpy() if quant is not None else 0
     per_tensor = not isinstance(scale, int) and len(scale) == 1
     return TensorFacts(
-        name=(t.Name() or b"").decode("utf-8", "replace")[:200],
+        name=_name(t._tab, 10),  # Tensor.name
         shape=tuple(int(d) for d in shape) if not isinstance(shape, int) else (),
         dtype=_TYPE_NAMES.get(int(t.Type()), f"type_{int(t.Type())}"),
         quantization=(float(scale[0]), int(zero[0]) if not isinstance(zero, int) and len(zero) else 0)
@@ -96,7 +110,7 @@ def _read(data: bytes) -> ModelFacts:
     n_graphs = _capped(model.SubgraphsLength(), "subgraphs")
     if n_graphs == 0:
         raise ModelFileError("the model has no graph")
-    n_codes = _capped(model.OperatorCodesLength(), "operator codes")
+    n_codes = _capped(model.OperatorCodesLength(), "operator codes", MAX_OPERATOR_CODES)
     names = [_op_name(model.OperatorCodes(i)) for i in range(n_codes)]
     ops: dict[str, int] = {}
     operators = tensors = 0
@@ -111,16 +125,16 @@ def _read(data: bytes) -> ModelFacts:
                 raise ModelFileError(f"operator {i} uses operator code {index}, which does not exist")
             ops[names[index]] = ops.get(names[index], 0) + 1
     main = model.Subgraphs(0)
-    inputs = main.InputsAsNumpy()
-    outputs = main.OutputsAsNumpy()
+    inputs = main.InputsAsNumpy() if _capped(main.InputsLength(), "inputs", MAX_GRAPH_IO) else ()
+    outputs = main.OutputsAsNumpy() if _capped(main.OutputsLength(), "outputs", MAX_GRAPH_IO) else ()
     return ModelFacts(
         version=version,
         subgraphs=n_graphs,
         operators=operators,
         tensors=tensors,
         ops=dict(sorted(ops.items())),
-        inputs=tuple(_tensor(main, int(i)) for i in (() if isinstance(inputs, int) else inputs)),
-        outputs=tuple(_tensor(main, int(i)) for i in (() if isinstance(outputs, int) else outputs)),
+        inputs=tuple(_tensor(main, int(i)) for i in inputs),
+        outputs=tuple(_tensor(main, int(i)) for i in outputs),
     )
 
 
