@@ -20,7 +20,8 @@ from tflite.TensorType import TensorType
 __all__ = ["ModelFileError", "TensorFacts", "ModelFacts", "read_model_file", "CUSTOM_PREFIX", "FLEX_PREFIX"]
 
 SCHEMA_VERSION = 3  # the only TFLite schema version: "TFL3"
-MAX_ENTRIES = 100_000  # operators or tensors walked; real classifiers have hundreds
+MAX_ENTRIES = 100_000  # operators walked, in all graphs together; real classifiers have hundreds
+MAX_GRAPHS = 100
 MAX_OPERATOR_CODES = 1000  # distinct op kinds; the schema knows about 200 builtin ones
 MAX_GRAPH_IO = 16  # inputs or outputs read; a classifier has one of each
 MAX_RANK = 16  # dimensions read from a shape
@@ -107,7 +108,7 @@ def _read(data: bytes) -> ModelFacts:
     version = int(model.Version())
     if version != SCHEMA_VERSION:
         raise ModelFileError(f"TFLite schema version {version}; only version {SCHEMA_VERSION} exists")
-    n_graphs = _capped(model.SubgraphsLength(), "subgraphs")
+    n_graphs = _capped(model.SubgraphsLength(), "graphs", MAX_GRAPHS)
     if n_graphs == 0:
         raise ModelFileError("the model has no graph")
     n_codes = _capped(model.OperatorCodesLength(), "operator codes", MAX_OPERATOR_CODES)
@@ -116,9 +117,9 @@ def _read(data: bytes) -> ModelFacts:
     operators = tensors = 0
     for g in range(n_graphs):
         graph = model.Subgraphs(g)
-        n_ops = _capped(graph.OperatorsLength(), "operators")
-        operators += n_ops
-        tensors += _capped(graph.TensorsLength(), "tensors")
+        n_ops = graph.OperatorsLength()
+        operators = _capped(operators + n_ops, "operators")  # in all graphs together
+        tensors += graph.TensorsLength()
         for i in range(n_ops):
             index = int(graph.Operators(i).OpcodeIndex())
             if not 0 <= index < n_codes:
