@@ -57,9 +57,10 @@ def parent_is_fine():
     """The validating process after each case: same limits, no leftover child, no leftover model file."""
     limits = [resource.getrlimit(r) for r in LIMITS]
     temp_dirs = _model_temp_dirs()
+    children = set(_children())  # a session fixture elsewhere may keep a helper process of its own
     yield
     assert [resource.getrlimit(r) for r in LIMITS] == limits
-    assert _children() == []
+    assert set(_children()) <= children
     assert _model_temp_dirs() <= temp_dirs
     assert float(np.float32(2) * 2) == 4.0  # numpy (and the interpreter) still work
 
