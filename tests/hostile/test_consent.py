@@ -113,6 +113,19 @@ def test_an_unverified_address_cannot_take_an_invitation(org, admin):
     attack.refused(accept, 403, "email-not-verified", squatter, orgs=[org])
 
 
+def test_verifying_the_address_lets_the_invitation_be_taken_at_once(org, admin):
+    """The API remembers an account for half a minute; a consent step reads it afresh, so the person who was
+    just told to verify their address is not refused again once they have."""
+    person = emulators.sign_up()
+    invite(admin, org, person.email)
+    attack.refused(partial(attack.api, "GET", "/invitations", person), 403, "email-not-verified", person)
+    emulators.verify_email(person)
+    [invitation] = invitations_of(person)
+    accepted = attack.api("POST", f"/invitations/{invitation['id']}/accept", person)
+    assert accepted.status_code == 200, accepted.text
+    assert emulators.firestore().document("orgs", org, "members", person.uid).get().exists
+
+
 def test_a_member_of_another_org_must_leave_it_first(org, admin, invitee):
     emulators.join_org(invitee, emulators.make_org())
     invite(admin, org, invitee.email)

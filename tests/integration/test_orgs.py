@@ -71,6 +71,14 @@ def test_an_admin_invites_a_member_who_accepts_then_changes_their_role_and_remov
     assert requests.get(f"{API}/me", headers=newcomer.headers, timeout=30).json()["org"] is None
 
 
+def test_a_refreshed_token_sees_the_account_as_it_is_now(org, user):
+    """An instance remembers an account for a while, but not past a newer token: the app refreshes its token
+    after a change (joining an org, verifying the address) and the next request sees the change."""
+    assert requests.get(f"{API}/me", headers=user.headers, timeout=30).json()["org"] is None
+    emulators.join_org(user, org)  # the claims change, and the app refreshes its token
+    assert requests.get(f"{API}/me", headers=user.headers, timeout=30).json()["org"] == org
+
+
 def test_membership_errors(org, admin):
     elsewhere = emulators.join_org(emulators.sign_up(), emulators.make_org())
     # Someone without an account and someone in another org: the same answer (no account enumeration).

@@ -14,7 +14,7 @@ from fruitclf.data.accounts import Account
 from fruitclf.errors import ApiError
 from fruitclf.service import identity
 
-NOW = time.time()
+NOW = time.time() - 60  # the tokens here were issued a minute before the instance reads the account
 
 
 @pytest.fixture
@@ -76,6 +76,19 @@ def test_the_account_is_re_read_only_after_the_recheck_interval(data, monkeypatc
     assert identity.caller_from_token("ada").uid == "ada", "within the interval the instance's copy stands"
     monkeypatch.setenv("SESSION_CHECK_SECONDS", "0")
     assert code_of(identity.caller_from_token, "ada") == "account-disabled"
+
+
+def test_a_token_issued_after_the_instance_read_the_account_reads_it_again(data, monkeypatch):
+    """The app refreshes its token after a change (joining an org, verifying its address): that token must not
+    meet the instance's older copy of the account."""
+    monkeypatch.setenv("SESSION_CHECK_SECONDS", "3600")
+    identity.caller_from_token("ada")
+    change(data, "ada", email_verified=True)
+    assert not identity.caller_from_token("ada").email_verified, "the same old token: the instance's copy stands"
+    monkeypatch.setattr(
+        accounts, "verify_id_token", lambda token: {"uid": token, "iat": time.time(), "exp": NOW + 3600}
+    )
+    assert identity.caller_from_token("ada").email_verified
 
 
 def test_admin_actions_and_forget_read_the_account_afresh(data, monkeypatch):

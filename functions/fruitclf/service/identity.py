@@ -5,8 +5,9 @@ account behind it is read from Auth (deleted? disabled? sessions revoked since t
 caller's org and role come from the account's current claims, not the token's. Reading the account on every
 request would cost an Auth round trip each time; an instance keeps what it read for SESSION_CHECK_SECONDS
 (30 s by default: a user who is disabled, deleted, signed out everywhere or removed from an org is refused
-within half a minute, and a busy user costs one Auth read per half minute per instance). Admin actions
-(`fresh`) always read the account again.
+within half a minute, and a busy user costs one Auth read per half minute per instance). A token issued after
+that read is a sign the app saw a change (it refreshes its token after joining an org or verifying its address),
+so it reads the account again; admin actions and consent steps (`fresh`) always do.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def caller_from_token(token: str) -> Caller:
     issued_at = claims.get("iat")
     if not isinstance(issued_at, (int, float)) or isinstance(issued_at, bool):
         raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token")
-    return _caller(_account(claims["uid"]), float(issued_at), anonymous=provider == "anonymous")
+    return _caller(
+        _account(claims["uid"], token_issued_at=float(issued_at)), float(issued_at), anonymous=provider == "anonymous"
+    )
 
 
 def fresh(caller: Caller) -> Caller:
@@ -90,24 +93,29 @@ def _caller(account: Account | None, issued_at: float, anonymous: bool) -> Calle
 
 
 _SEEN_MAX = 10_000
-_seen: dict[str, tuple[float, Account | None]] = {}
+# uid -> (when it was read: monotonic, and wall-clock to compare with token issue times; the account)
+_seen: dict[str, tuple[float, float, Account | None]] = {}
 _seen_lock = threading.Lock()
 
 
-def _account(uid: str, fresh: bool = False) -> Account | None:
+def _account(uid: str, fresh: bool = False, token_issued_at: float | None = None) -> Account | None:
+    """The account as this instance last read it, unless that read is older than SESSION_CHECK_SECONDS or than
+    the token (`token_issued_at`), or `fresh` asks for Auth's copy."""
     now = time.monotonic()
     if not fresh:
         with _seen_lock:
             hit = _seen.get(uid)
-        if hit and now - hit[0] < settings().session_check_seconds:
-            return hit[1]
+        # A token's iat is in whole seconds: one issued in the second of the read may be the newer.
+        read_before_token = hit is not None and token_issued_at is not None and token_issued_at + 1 > hit[1]
+        if hit and now - hit[0] < settings().session_check_seconds and not read_before_token:
+            return hit[2]
     account = accounts.by_uid(uid)
     with _seen_lock:
         if len(_seen) >= _SEEN_MAX:  # an instance meets many users over its life: keep only the current ones
             ttl = settings().session_check_seconds
-            for stale in [key for key, (at, _) in _seen.items() if now - at >= ttl]:
+            for stale in [key for key, (at, _, _) in _seen.items() if now - at >= ttl]:
                 del _seen[stale]
-        _seen[uid] = (now, account)
+        _seen[uid] = (now, time.time(), account)
     return account
 
 
