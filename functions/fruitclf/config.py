@@ -88,6 +88,9 @@ class Settings:
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
     # Project-wide cap on vision-model calls per UTC day: the OpenAI bill has a ceiling whatever callers do.
     second_opinion_daily_max: int = field(default_factory=lambda: _int("SECOND_OPINION_DAILY_MAX", 500))
+    # Invitations an org may have pending at once, and an admin may send a minute (429 past either).
+    invitations_pending_max: int = field(default_factory=lambda: _int("INVITATIONS_PENDING_MAX", 100))
+    invitations_per_minute: int = field(default_factory=lambda: _int("INVITATIONS_PER_MINUTE", 10))
     # How long an instance trusts what it last read of an account (deleted, disabled, sessions revoked, its org
     # and role): an ended session is refused at most this long after the change (admin actions always re-read).
     session_check_seconds: float = field(default_factory=lambda: _float("SESSION_CHECK_SECONDS", 30.0))

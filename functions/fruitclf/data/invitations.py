@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import hashlib
 
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
 from .clients import firestore_client
 
 
@@ -18,8 +21,23 @@ def invitation_id(org_id: str, email: str) -> str:
     return f"{org_id}--{hashlib.sha256(email.encode()).hexdigest()[:24]}"
 
 
-def put(invitation: dict) -> dict:
+def _of_org(org_id: str) -> firestore.Query:
+    return _collection().where(filter=FieldFilter("orgId", "==", org_id))
+
+
+def put_unless_full(invitation: dict, max_pending: int) -> dict | None:
+    """Store (or renew) the invitation, unless its org already has `max_pending` other unexpired ones: then
+    None. Counted, then written: requests in flight at the same moment may each see the last free place (a
+    transaction would close that gap, but concurrent ones time out on the emulator's locks), so the ceiling can
+    be passed by those few; the per-admin rate (service/limits.py) bounds how many there are."""
     invitation_ref = _collection().document(invitation_id(invitation["orgId"], invitation["email"]))
+    pending = [
+        s
+        for s in _of_org(invitation["orgId"]).stream()
+        if s.id != invitation_ref.id and s.get("expiresAt") > invitation["createdAt"]
+    ]
+    if len(pending) >= max_pending:
+        return None
     invitation_ref.set(invitation)
     return {"id": invitation_ref.id, **invitation}
 
@@ -34,7 +52,7 @@ def for_email(email: str) -> list[dict]:
 
 
 def for_org(org_id: str) -> list[dict]:
-    return [{"id": s.id, **s.to_dict()} for s in _collection().where("orgId", "==", org_id).stream()]
+    return [{"id": s.id, **s.to_dict()} for s in _of_org(org_id).stream()]
 
 
 def delete(invite_id: str) -> None:

@@ -8,13 +8,15 @@ organisation, or anyone else gets the same answer.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from .. import errors
+from ..config import settings
 from ..data import accounts
 from ..data import invitations as invitation_docs
 from ..data.clock import utcnow
-from . import identity, orgs
+from . import identity, limits, orgs
 from .identity import Caller
 
 VALID_FOR = dt.timedelta(days=7)
@@ -30,23 +32,48 @@ def _normalised_email(email) -> str:
 
 def invite(org_id: str, email, role, invited_by: Caller) -> dict:
     """Invite `email` to `org_id` for `role` (valid for 7 days; inviting again renews it). Always the same
-    answer, whoever the address belongs to."""
+    answer, whoever the address belongs to. 429 past the admin's INVITATIONS_PER_MINUTE or the org's
+    INVITATIONS_PENDING_MAX (a renewal takes no new place)."""
     if role not in orgs.ROLES:
         raise errors.bad_request(f"role must be one of: {', '.join(orgs.ROLES)}.", "invalid-role")
+    email = _normalised_email(email)
     org = orgs.config_for(invited_by)
+    limits.take_invitation(invited_by)
     now = utcnow()
-    invitation = invitation_docs.put(
-        {
-            "orgId": org_id,
-            "orgName": org.name,
-            "email": _normalised_email(email),
-            "role": role,
-            "invitedBy": invited_by.uid,
-            "createdAt": now,
-            "expiresAt": now + VALID_FOR,
-        }
+    invitation = {
+        "orgId": org_id,
+        "orgName": org.name,
+        "email": email,
+        "role": role,
+        "invitedBy": invited_by.uid,
+        "createdAt": now,
+        "expiresAt": now + VALID_FOR,
+    }
+    stored = invitation_docs.put_unless_full(invitation, settings().invitations_pending_max)
+    if stored is None:
+        raise _too_many_pending(org_id)
+    return _public(stored)
+
+
+def _too_many_pending(org_id: str) -> errors.ApiError:
+    # A place frees up when a pending invitation is withdrawn, accepted or declined, or at the latest when the
+    # oldest one expires: that is when to try again.
+    pending = [i for i in invitation_docs.for_org(org_id) if _current(i)]
+    oldest_ends = min((i["expiresAt"] for i in pending), default=utcnow())
+    return limits.too_many(
+        "too-many-invitations",
+        f"Your organisation has {len(pending)} pending invitations, the most it may hold: withdraw one, or wait "
+        "until one is accepted, declined or expires.",
+        math.ceil((oldest_ends - utcnow()).total_seconds()),
     )
-    return _public(invitation)
+
+
+def withdraw(org_id: str, invite_id: str) -> None:
+    """Take back one of the org's pending invitations (404 for anything else)."""
+    invitation = _read(invite_id)
+    if invitation is None or invitation["orgId"] != org_id or not _current(invitation):
+        raise _no_such_invitation()
+    invitation_docs.delete(invite_id)
 
 
 def pending_for_org(org_id: str) -> list[dict]:
@@ -78,10 +105,19 @@ def decline(caller: Caller, invite_id: str) -> None:
 def _mine(caller: Caller, invite_id: str) -> dict:
     """The caller's own, unexpired invitation; 404 for anything else (someone else's looks like none)."""
     email = _verified_email(caller)
-    invitation = invitation_docs.read(invite_id) if re.fullmatch(r"[A-Za-z0-9_-]{1,200}", invite_id) else None
+    invitation = _read(invite_id)
     if invitation is None or invitation.get("email") != email or not _current(invitation):
-        raise errors.not_found("No such invitation (it may have expired, or been withdrawn).", "invitation-not-found")
+        raise _no_such_invitation()
     return invitation
+
+
+def _read(invite_id: str) -> dict | None:
+    # Ids come from URLs: anything that is not an id we issue is simply not found.
+    return invitation_docs.read(invite_id) if re.fullmatch(r"[A-Za-z0-9_-]{1,200}", invite_id) else None
+
+
+def _no_such_invitation() -> errors.ApiError:
+    return errors.not_found("No such invitation (it may have expired, or been withdrawn).", "invitation-not-found")
 
 
 def _verified_email(caller: Caller) -> str:

@@ -1,4 +1,5 @@
-"""Limits: who gets how many classifications a minute, and how many second opinions the project buys a day.
+"""Limits: who gets how many classifications a minute, how many second opinions the project buys a day, and how
+many invitations an admin sends a minute.
 
 Every door calls `enforce` through the classify service; the shared windows live in data/ratelimits.py.
 """
@@ -34,7 +35,15 @@ def enforce(caller: Caller, org: OrgConfig) -> None:
         wait = ratelimits.take(key, limit)
         if wait is not None:
             monitoring.record_rate_limited(org.org_id)
-            raise _too_many("rate-limited", f"Too many requests: {who} may classify {limit} images a minute.", wait)
+            raise too_many("rate-limited", f"Too many requests: {who} may classify {limit} images a minute.", wait)
+
+
+def take_invitation(caller: Caller) -> None:
+    """One of the admin's invitations this minute (INVITATIONS_PER_MINUTE); 429 past it."""
+    limit = settings().invitations_per_minute
+    wait = ratelimits.take(f"invitations-{caller.uid}", limit)
+    if wait is not None:
+        raise too_many("invitation-rate-limited", f"Too many invitations: an admin may send {limit} a minute.", wait)
 
 
 def _take_second_opinion() -> float | None:
@@ -50,11 +59,11 @@ def require_second_opinion() -> None:
     """Take one of today's second opinions for a caller who asked for one; 429 when none is left."""
     wait = _take_second_opinion()
     if wait is not None:
-        raise _too_many(
+        raise too_many(
             "second-opinion-limit", "Today's second opinions are used up; the classifier itself still answers.", wait
         )
 
 
-def _too_many(code: str, message: str, wait_s: float) -> errors.ApiError:
+def too_many(code: str, message: str, wait_s: float) -> errors.ApiError:
     seconds = max(1, math.ceil(wait_s))
     return errors.ApiError(429, code, f"{message} Try again in {seconds} s.", headers={"Retry-After": str(seconds)})

@@ -65,3 +65,10 @@ def invite(org_id: str):
 def list_org_invitations(org_id: str):
     _admin_of(org_id)
     return {"invitations": invitations.pending_for_org(org_id)}
+
+
+@bp.delete("/orgs/<org_id>/invitations/<invite_id>")
+def withdraw_invitation(org_id: str, invite_id: str):
+    _admin_of(org_id)
+    invitations.withdraw(org_id, invite_id)
+    return Response(status=204)
