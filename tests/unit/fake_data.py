@@ -127,7 +127,13 @@ class FakeData:
         return self.org_docs.get(org_id)
 
     def create_org(self, org_id: str, fields: dict) -> None:
+        if org_id in self.org_docs:
+            raise errors.ApiError(409, "org-exists", f"An organisation {org_id!r} already exists; choose another id.")
         self.org_docs[org_id] = dict(fields)
+
+    def delete_org(self, org_id: str) -> None:
+        self.org_docs.pop(org_id, None)
+        self.org_members.pop(org_id, None)
 
     def update_org(self, org_id: str, fields: dict) -> dict:
         self.org_docs[org_id].update(fields)
@@ -186,6 +192,7 @@ class FakeData:
             orgs: {
                 "read": "read_org",
                 "create": "create_org",
+                "delete": "delete_org",
                 "update": "update_org",
                 "put_member": "put_member",
                 "delete_member": "delete_member",

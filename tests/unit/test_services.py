@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from fake_data import FakeData
+from fruitclf.data import accounts
 from fruitclf.data.accounts import Account
 from fruitclf.doors import upload_trigger
 from fruitclf.errors import ApiError
@@ -164,6 +165,20 @@ def test_a_new_org_follows_the_rate_limit_setting_until_it_sets_its_own(data, mo
     assert orgs.config_for(member("acme")).to_dict()["requestsPerMinute"] == 1
     for bad in ({"requestsPerMinute": 0}, {"requestsPerMinute": True}, {"features": ["teleport"]}, {"owner": "me"}):
         assert refused(orgs.update, "acme", bad).code == "invalid-org-field"
+
+
+def test_an_org_is_created_with_its_first_admin_or_not_at_all(data, monkeypatch):
+    data.accounts["bob"] = Account(uid="bob", email="bob@fruit.test", claims={"org": "globex"}, anonymous=False)
+    assert refused(orgs.create_with_admin, "acme", "Acme", "bob@fruit.test").code == "in-another-org"
+    assert "acme" not in data.org_docs, "checked before anything is written"
+    data.accounts["carol"] = Account(uid="carol", email="carol@fruit.test", claims={}, anonymous=False)
+
+    def auth_down(uid: str, claims: dict) -> None:
+        raise ApiError(503, "unavailable", "Auth is down")
+
+    monkeypatch.setattr(accounts, "set_claims", auth_down)
+    assert refused(orgs.create_with_admin, "acme", "Acme", "carol@fruit.test").status == 503
+    assert "acme" not in data.org_docs and "acme" not in data.org_members, "an org whose admin failed is removed"
 
 
 def test_an_org_limit_refuses_its_members_together(data):

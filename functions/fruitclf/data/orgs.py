@@ -6,8 +6,10 @@ listing the admin page reads.
 
 from __future__ import annotations
 
+from google.api_core import exceptions as gexc
 from google.cloud.firestore import DocumentReference
 
+from .. import errors
 from .clients import firestore_client
 from .clock import utcnow
 
@@ -22,8 +24,18 @@ def read(org_id: str) -> dict | None:
 
 
 def create(org_id: str, fields: dict) -> None:
-    """Create the org document; google.api_core's AlreadyExists if the id is taken."""
-    _org(org_id).create({**fields, "createdAt": utcnow()})
+    """Create the org document; 409 `org-exists` if the id is taken."""
+    try:
+        _org(org_id).create({**fields, "createdAt": utcnow()})
+    except gexc.AlreadyExists:
+        raise errors.ApiError(409, "org-exists", f"An organisation {org_id!r} already exists; choose another id.")
+
+
+def delete(org_id: str) -> None:
+    """Remove the org document and its members listing."""
+    for member in _org(org_id).collection("members").list_documents():
+        member.delete()
+    _org(org_id).delete()
 
 
 def update(org_id: str, fields: dict) -> dict:

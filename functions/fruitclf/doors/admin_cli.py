@@ -44,9 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 fields["features"] = [f.strip() for f in args.features.split(",") if f.strip()]
             if args.model:
                 fields["modelId"] = args.model
-            orgs.user_by_email(args.admin)  # before anything is written: no org without its admin
-            config = orgs.create(args.org_id, args.name, **fields)
-            member = orgs.set_member(args.org_id, args.admin, "admin")
+            config, member = orgs.create_with_admin(args.org_id, args.name, args.admin, **fields)
             print(json.dumps({"org": config.to_dict(), "admin": member}, indent=2))
         else:
             print(json.dumps(orgs.set_member(args.org_id, args.email, args.role), indent=2))

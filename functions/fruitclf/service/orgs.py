@@ -152,6 +152,19 @@ def validate_changes(changes: dict) -> dict:
     return clean
 
 
+def create_with_admin(org_id: str, name: str, admin_email: str, **fields) -> tuple[OrgConfig, dict]:
+    """The operator's way to start an org: create it with `admin_email` as its first admin, or leave nothing.
+    The account is checked before anything is written; should enrolling fail even so, the org is removed."""
+    account = accounts.by_email(admin_email)
+    _check_can_join(account, org_id)
+    config = create(org_id, name, **fields)
+    try:
+        return config, enrol(org_id, account, "admin")
+    except BaseException:
+        org_docs.delete(org_id)
+        raise
+
+
 def create(org_id: str, name: str, **fields) -> OrgConfig:
     if not org_id.replace("-", "").isalnum() or len(org_id) > 64:
         raise errors.bad_request("An org id is letters, digits and dashes (at most 64).", "invalid-org-id")
@@ -170,25 +183,25 @@ def update(org_id: str, changes: dict) -> OrgConfig:
     return from_document(org_id, data)
 
 
-def user_by_email(email: str) -> accounts.Account:
-    return accounts.by_email(email)
-
-
 def enrol(org_id: str, account: accounts.Account, role: str) -> dict:
     """Make `account` a member of `org_id` with `role`: its custom claims (what the API and the app read) and
     orgs/<orgId>/members/<uid> (what firestore.rules read). Only with the person's consent (an accepted
     invitation) or by an operator (the `admin` CLI)."""
     if role not in ROLES:
         raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
-    if account.claims.get("org") not in (None, org_id):
-        raise errors.ApiError(
-            409, "in-another-org", "This account already belongs to another organisation; leave it first."
-        )
+    _check_can_join(account, org_id)
     accounts.set_claims(account.uid, {**account.claims, "org": org_id, "role": role})
     member = {"uid": account.uid, "email": account.email, "role": role}
     org_docs.put_member(org_id, member)
     identity.forget(account.uid)
     return member
+
+
+def _check_can_join(account: accounts.Account, org_id: str) -> None:
+    if account.claims.get("org") not in (None, org_id):
+        raise errors.ApiError(
+            409, "in-another-org", "This account already belongs to another organisation; leave it first."
+        )
 
 
 def set_member(org_id: str, email: str, role: str) -> dict:
