@@ -216,6 +216,8 @@ def test_cli_classify_json(classifier, tmp_path):
     assert "not a recognised image" in err["error"]
     r = run_cli("classify", str(img))
     assert r.returncode == 0 and "not a fruit" in r.stdout
+    one = json.loads(run_cli("classify", str(img), "--json").stdout)
+    assert set(one) == {"model_id", "results", "peak_rss_mb"} and len(one["results"]) == 1, "one image, the same shape"
 
 
 def test_cli_evaluate_json(classifier, tmp_path):

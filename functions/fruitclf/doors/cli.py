@@ -35,7 +35,7 @@ def cmd_classify(args) -> int:
             rc = 1
     if args.json:
         out = {"model_id": clf.model_id, "results": results, "peak_rss_mb": round(_peak_rss_mb(), 1)}
-        print(json.dumps(out if len(args.images) != 1 else {**out}, indent=None))
+        print(json.dumps(out))
     else:
         for r in results:
             if "error" in r:
