@@ -34,6 +34,14 @@ def test_one_item_and_its_image(user, classified):
     assert image.content[:2] == b"\xff\xd8"
 
 
+def test_an_item_whose_image_is_missing_answers_404_for_the_image(user, classified):
+    [doc] = classified(1)
+    emulators.bucket().blob(doc["imagePath"]).delete()
+    image = requests.get(f"{API}/classifications/{doc['id']}/image", headers=user.headers, timeout=30)
+    assert image.status_code == 404, image.text
+    assert image.json()["error"]["code"] == "image-not-found"
+
+
 def test_another_users_items_are_invisible(user, other_user, classified):
     [doc] = classified(1)
     for method, suffix in (("get", ""), ("get", "/image"), ("delete", ""), ("post", "/feedback")):

@@ -194,3 +194,59 @@ def wait_for(predicate, timeout_s: float = 90.0, every_s: float = 0.25):
             return value
         time.sleep(every_s)
     raise AssertionError(f"not seen within {timeout_s} s")
+
+
+def _listening_pid(port: int) -> int:
+    """The process that listens on `port` on this machine (read from /proc: no tool needed)."""
+    from pathlib import Path
+
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1].rsplit(":", 1)[1] == f"{port:04X}" and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(fields[9])
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if fd.readlink().name.removeprefix("socket:[").removesuffix("]") in inodes:
+                return int(fd.parts[2])
+        except OSError:
+            continue
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+class FirestorePause:
+    """Freeze the Firestore emulator (SIGSTOP) for at most `seconds`: requests to it hang as in an outage, and
+    what was sent meanwhile is served when it thaws (SIGCONT), as a real backend may still apply a write whose
+    caller gave up. A timer thaws it after `seconds` whatever the test does; `end` (or leaving the `with`
+    block) thaws it at once."""
+
+    def __init__(self, seconds: float):
+        import threading
+
+        self.pid = _listening_pid(int(FIRESTORE_HOST.rsplit(":", 1)[1]))
+        self._timer = threading.Timer(seconds, self.end)
+        self._timer.daemon = True
+
+    def start(self) -> FirestorePause:
+        import signal
+
+        os.kill(self.pid, signal.SIGSTOP)
+        self._timer.start()
+        return self
+
+    def end(self) -> None:
+        import signal
+
+        self._timer.cancel()
+        os.kill(self.pid, signal.SIGCONT)
+
+    def wait(self) -> None:
+        """Block until the timer has thawed it (the outage lasts its full length)."""
+        self._timer.join()
+
+    def __enter__(self) -> FirestorePause:
+        return self.start()
+
+    def __exit__(self, *_exc) -> None:
+        self.end()

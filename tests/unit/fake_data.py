@@ -40,7 +40,8 @@ class FakeData:
     accounts: dict[str, Account] = field(default_factory=dict)
     windows: dict[str, int] = field(default_factory=dict)  # rate-limit key -> uses in the (one, frozen) window
     ops: list[tuple[list[str], dict]] = field(default_factory=list)
-    fail_next_write: bool = False  # the next classification write raises (an outage after the image upload)
+    failing_writes: int = 0  # so many classification writes raise without writing (an outage after the upload)
+    lose_next_answer: bool = False  # the next one is written, but its caller hears a timeout
     _ids: itertools.count = field(default_factory=itertools.count)
 
     # -- store
@@ -48,16 +49,19 @@ class FakeData:
         return f"doc{next(self._ids)}"
 
     def create_classification(self, uid: str, doc_id: str, doc: dict) -> bool:
-        if self.fail_next_write:
-            self.fail_next_write = False
-            from google.api_core import exceptions as gexc
+        from google.api_core import exceptions as gexc
 
+        if self.failing_writes:
+            self.failing_writes -= 1
             raise gexc.ServiceUnavailable("firestore is down")
         mine = self.classifications.setdefault(uid, {})
         if doc_id in mine:
             return False
         mine[doc_id] = dict(doc)
         self._aggregate(uid, doc.get("org"), store.counters.for_classification(doc, sign=+1))
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise gexc.DeadlineExceeded("the answer was lost")
         return True
 
     def _aggregate(self, uid: str, org_id: str | None, delta: dict) -> None:

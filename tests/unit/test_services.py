@@ -83,10 +83,31 @@ def test_an_image_that_cannot_be_read_writes_nothing_and_counts_as_rejected(data
     assert data.ops[-1][1]["rejected"] == 1
 
 
-def test_a_failed_document_write_removes_the_uploaded_image(data):
-    data.fail_next_write = True
+def test_a_write_that_landed_though_its_answer_was_lost_is_one_whole_classification(data):
+    data.lose_next_answer = True
+    doc = classify.classify_image(ALICE, photo, source="web")
+    assert list(data.classifications["alice"]) == [doc["id"]] and data.summaries["alice"]["total"] == 1
+    assert list(data.objects) == [doc["imagePath"]], "the image stays with its document"
+
+
+def test_a_write_still_unknown_when_the_request_gives_up_is_settled_in_the_background(data):
+    data.failing_writes = 2  # the write and its retry within the request
     with pytest.raises(Exception, match="firestore is down"):
         classify.classify_image(ALICE, photo, source="web")
+    assert data.ops[-1][1]["errors"] == 1
+    classify._settling.submit(lambda: None).result()  # one worker: the settling write has run
+    [doc] = data.classifications["alice"].values()
+    assert list(data.objects) == [doc["imagePath"]] and data.summaries["alice"]["total"] == 1
+
+
+def test_a_failure_before_the_document_write_removes_the_uploaded_image(data, monkeypatch):
+    def vision_model_down(*_args):
+        raise RuntimeError("the vision model is down")
+
+    monkeypatch.setattr(classify.opinion, "ask", vision_model_down)
+    monkeypatch.setattr(classify.opinion, "available", lambda: True)
+    with pytest.raises(RuntimeError, match="vision model is down"):
+        classify.classify_image(ALICE, photo, source="web", second_opinion=True)
     assert data.objects == {} and data.classifications == {}
     assert data.ops[-1][1]["errors"] == 1
 

@@ -27,7 +27,7 @@ def get(path: str) -> bytes:
 
 
 def get_if_exists(path: str) -> bytes | None:
-    """The object's bytes, or None when it is gone (another door may have consumed an upload meanwhile)."""
+    """The object's bytes, or None when there is none (another door may have consumed an upload meanwhile)."""
     try:
         return get(path)
     except gexc.NotFound:

@@ -23,6 +23,15 @@ from .clock import utcnow
 from .sharded import ShardedCounter
 
 ORG_COUNTER_SHARDS = 8
+# A write that failed with one of these may still be applied: the request may have reached Firestore (a
+# timeout, a lost connection), so its outcome is unknown until the same write is tried again.
+OUTCOME_UNKNOWN = (
+    gexc.DeadlineExceeded,
+    gexc.ServiceUnavailable,
+    gexc.InternalServerError,
+    gexc.Unknown,
+    gexc.RetryError,
+)
 _DOC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -51,7 +60,9 @@ def _add_to_aggregates(writer, uid: str, org_id: str | None, delta: dict) -> Non
 
 
 def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
-    """Write the result and its aggregates atomically. False when the id already exists (a replay)."""
+    """Write the result and its aggregates atomically. False when the id already exists (a replay, or an
+    earlier attempt of this same write that landed: exactly one create of an id succeeds, so after an
+    OUTCOME_UNKNOWN error calling this again settles whether the document is there)."""
     batch = firestore_client().batch()
     batch.create(classifications(uid).document(doc_id), doc)
     _add_to_aggregates(batch, uid, doc.get("org"), counters.for_classification(doc, sign=+1))

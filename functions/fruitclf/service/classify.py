@@ -2,7 +2,9 @@
 
 admit the caller (org features, rate limits) -> validate + normalise -> store the image while classifying ->
 write the document (with its aggregates). Every attempt is recorded in the ops figures. If anything fails
-after the upload started, the image is removed again: nothing is left half-written.
+after the upload started and before the document write, the image is removed again; a document write whose
+outcome is unknown is settled instead (`_write`). Either way the document, its image and its aggregates all
+exist or none do.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ log = logging.getLogger(__name__)
 
 # Storage uploads overlap with classification (one per concurrent request; the function serves up to 8).
 _uploads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="upload")
+# Document writes whose outcome is still unknown after the request gave up, retried until Firestore answers.
+_settling = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settle")
+SETTLE_FOR_S = 600
+SETTLE_EVERY_S = 5
 
 
 @contextlib.contextmanager
@@ -162,12 +168,11 @@ def _classify_bytes(
             "infer": round((classified - decoded) * 1000, 2),
             "total": round((time.perf_counter() - started) * 1000, 2),
         }
-        created = store.create_classification(uid, doc_id, doc)
     except BaseException:
         wait([upload])  # a delete racing a still-running upload would leave the image behind
         blobs.delete_quietly(path)
         raise
-    if not created:  # lost a race with the other entry point for the same upload
+    if not _write(uid, doc_id, doc):  # lost a race with the other entry point, or an earlier attempt landed
         return store.get_classification(uid, doc_id)
     log.info(
         json.dumps(
@@ -182,6 +187,42 @@ def _classify_bytes(
         )
     )
     return {"id": doc_id, **doc}
+
+
+def _write(uid: str, doc_id: str, doc: dict) -> bool:
+    """Store the document with its aggregates: True when this call wrote it, False when the id had one.
+
+    A write that timed out may still land later, so once it has been tried the image stays whatever happens.
+    Trying the same create again settles it (exactly one create of an id succeeds, its aggregates in the same
+    commit): once now, which outlasts a short outage; if Firestore is still out, the caller gets the 503 and
+    the write is retried in the background until Firestore answers."""
+    try:
+        return store.create_classification(uid, doc_id, doc)
+    except store.OUTCOME_UNKNOWN:
+        try:
+            return store.create_classification(uid, doc_id, doc)
+        except store.OUTCOME_UNKNOWN:
+            _settling.submit(_settle, uid, doc_id, doc, give_up=time.monotonic() + SETTLE_FOR_S)
+            raise
+
+
+def _settle(uid: str, doc_id: str, doc: dict, give_up: float) -> None:
+    while True:
+        try:
+            store.create_classification(uid, doc_id, doc)
+            log.info(json.dumps({"event": "classification-settled", "uid": uid, "id": doc_id}))
+            return
+        except store.OUTCOME_UNKNOWN:
+            if time.monotonic() > give_up:
+                break
+            time.sleep(SETTLE_EVERY_S)
+        except Exception:  # noqa: BLE001 - a background task has nobody else to report to
+            log.exception("settling classification %s failed", doc_id)
+            break
+    # The image stays: should the write land after all, its document is whole.
+    log.error(
+        json.dumps({"event": "classification-unsettled", "uid": uid, "id": doc_id, "imagePath": doc["imagePath"]})
+    )
 
 
 def upload_doc_id(path: str, generation: int | str | None) -> str:

@@ -28,8 +28,12 @@ def delete(uid: str, doc_id: str) -> None:
 
 
 def image(uid: str, doc_id: str) -> bytes:
-    """The stored (normalised, metadata-free) JPEG of one classification."""
-    return blobs.get(store.get_classification(uid, doc_id)["imagePath"])
+    """The stored (normalised, metadata-free) JPEG of one classification; 404 `image-not-found` when the
+    object is gone (removed in the bucket by hand, say)."""
+    data = blobs.get_if_exists(store.get_classification(uid, doc_id)["imagePath"])
+    if data is None:
+        raise errors.not_found("The image of this classification is no longer stored.", "image-not-found")
+    return data
 
 
 def give_feedback(uid: str, doc_id: str, correct: bool, label: str | None) -> dict:
