@@ -22,7 +22,7 @@ from ..config import settings
 from ..data import blobs, store
 from ..data.clock import utcnow
 from ..ml import images
-from ..ml.model import get_classifier
+from ..ml.model import Prediction, get_classifier
 from . import limits, monitoring, opinion, orgs
 from .identity import Caller
 from .orgs import OrgConfig
@@ -48,10 +48,10 @@ def _admitted(caller: Caller, second_opinion: bool = False) -> Iterator[OrgConfi
         org.require("classification")
         org.require_model()
         if second_opinion:
-            org.require("second_opinion")
+            opinion.require_feature(org)
         limits.enforce(caller, org)
-        if second_opinion and opinion.available():
-            limits.require_second_opinion()  # refused before any work when today's opinions are used up
+        if second_opinion:
+            opinion.reserve()  # refused before any work when today's opinions are used up
         yield org
     except errors.ApiError as exc:
         status = exc.status
@@ -124,69 +124,69 @@ def _classify_bytes(
     extra: dict | None = None,
     second_opinion: bool = False,
 ) -> dict:
-    """Classify one image for `uid`; returns the stored document (the existing one when another door wrote
-    `doc_id` first)."""
+    """Classify one image for `uid` and store it: decode, classify while the image uploads, write the document.
+    Returns the stored document (the existing one when another door wrote `doc_id` first)."""
     cfg = settings()
     started = time.perf_counter()
     classifier = get_classifier(org.model_id)
     image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.input_size)
     decoded = time.perf_counter()
     doc_id = doc_id or store.new_id()
-    path = blobs.image_path(uid, doc_id)
-    # The image upload is I/O: it runs while this thread classifies. The document is written only once the
-    # image is stored, and the image is removed again if anything after the upload fails.
-    upload = _uploads.submit(blobs.put_jpeg, path, image.jpeg)
-    try:
+    with _storing_image(blobs.image_path(uid, doc_id), image.jpeg) as path:
         prediction = classifier.classify(image.model_input)
         classified = time.perf_counter()
-        doc = {
-            "label": prediction.label,
-            "confidence": round(prediction.confidence, 6),
-            "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
-            "abstained": prediction.abstained,
-            "modelVersion": prediction.model_id,
-            "imagePath": path,
-            "source": source,
-            "org": org.org_id,
-            "feedback": None,
-            "secondOpinion": None,
-            "createdAt": utcnow(),
-            **(extra or {}),
-        }
-        # Asked for (the feature and today's ceiling were checked on admission), or automatically where it can
-        # work, the model is unsure and today's ceiling allows.
-        if second_opinion:
-            doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
-        elif "second_opinion" in org.features and opinion.available() and opinion.unsure(doc):
-            if limits.take_second_opinion():
-                doc["secondOpinion"] = opinion.ask(image.jpeg, classifier.labels, doc["topk"])
-            else:
-                doc["secondOpinion"] = opinion.not_asked("today's second opinions are used up")
+        doc = _document(prediction, path, source, org, extra)
+        doc["secondOpinion"] = opinion.for_classification(org, second_opinion, image.jpeg, classifier.labels, doc)
+    doc["timings"] = _timings(started, decoded, classified)
+    if not _write(uid, doc_id, doc):  # lost a race with the other entry point, or an earlier attempt landed
+        return store.get_classification(uid, doc_id)
+    _log_classified(uid, doc_id, doc)
+    return {"id": doc_id, **doc}
+
+
+@contextlib.contextmanager
+def _storing_image(path: str, jpeg: bytes) -> Iterator[str]:
+    """Upload the image while the block runs (the upload is I/O, the block classifies), then wait for it. If
+    the block or the upload fails, the image is removed again: no image is left without its document."""
+    upload = _uploads.submit(blobs.put_jpeg, path, jpeg)
+    try:
+        yield path
         upload.result()
-        doc["timings"] = {
-            "decode": round((decoded - started) * 1000, 2),
-            "infer": round((classified - decoded) * 1000, 2),
-            "total": round((time.perf_counter() - started) * 1000, 2),
-        }
     except BaseException:
         wait([upload])  # a delete racing a still-running upload would leave the image behind
         blobs.delete_quietly(path)
         raise
-    if not _write(uid, doc_id, doc):  # lost a race with the other entry point, or an earlier attempt landed
-        return store.get_classification(uid, doc_id)
-    log.info(
-        json.dumps(
-            {
-                "event": "classified",
-                "uid": uid,
-                "id": doc_id,
-                "label": doc["label"],
-                "ms": doc["timings"]["total"],
-                "source": source,
-            }
-        )
-    )
-    return {"id": doc_id, **doc}
+
+
+def _document(prediction: Prediction, image_path: str, source: str, org: OrgConfig, extra: dict | None) -> dict:
+    """The classification as stored, before its second opinion and timings are known."""
+    return {
+        "label": prediction.label,
+        "confidence": round(prediction.confidence, 6),
+        "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
+        "abstained": prediction.abstained,
+        "modelVersion": prediction.model_id,
+        "imagePath": image_path,
+        "source": source,
+        "org": org.org_id,
+        "feedback": None,
+        "secondOpinion": None,
+        "createdAt": utcnow(),
+        **(extra or {}),
+    }
+
+
+def _timings(started: float, decoded: float, classified: float) -> dict:
+    return {
+        "decode": round((decoded - started) * 1000, 2),
+        "infer": round((classified - decoded) * 1000, 2),
+        "total": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
+def _log_classified(uid: str, doc_id: str, doc: dict) -> None:
+    event = {"event": "classified", "uid": uid, "id": doc_id, "label": doc["label"], "source": doc["source"]}
+    log.info(json.dumps({**event, "ms": doc["timings"]["total"]}))
 
 
 def _write(uid: str, doc_id: str, doc: dict) -> bool:
@@ -246,10 +246,9 @@ def second_opinion_for(caller: Caller, doc_id: str) -> dict:
     """Ask the vision model about an already classified image and store its answer beside the model's."""
     org = orgs.config_for(caller)
     limits.enforce(caller, org)
-    org.require("second_opinion")
+    opinion.require_feature(org)
     doc = store.get_classification(caller.uid, doc_id)
-    if opinion.available():
-        limits.require_second_opinion()
+    opinion.reserve()
     labels = get_classifier(doc.get("modelVersion")).labels
     answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"])
     store.set_second_opinion(caller.uid, doc_id, answer)

@@ -1,5 +1,5 @@
-"""Limits: who gets how many classifications a minute, how many second opinions the project buys a day, and how
-many invitations an admin sends a minute.
+"""Limits: who gets how many classifications a minute, and how many invitations an admin sends a minute (the
+project's daily ceiling on second opinions is one of the second opinion's rules: service/opinion.py).
 
 Every door calls `enforce` through the classify service; the shared windows live in data/ratelimits.py.
 """
@@ -14,9 +14,6 @@ from ..data import ratelimits
 from . import monitoring
 from .identity import Caller
 from .orgs import OrgConfig
-
-DAY_S = 24 * 60 * 60
-SECOND_OPINIONS_KEY = "second-opinions"
 
 
 def per_minute(caller: Caller) -> int:
@@ -44,24 +41,6 @@ def take_invitation(caller: Caller) -> None:
     wait = ratelimits.take(f"invitations-{caller.uid}", limit)
     if wait is not None:
         raise too_many("invitation-rate-limited", f"Too many invitations: an admin may send {limit} a minute.", wait)
-
-
-def _take_second_opinion() -> float | None:
-    return ratelimits.take(SECOND_OPINIONS_KEY, settings().second_opinion_daily_max, window_s=DAY_S)
-
-
-def take_second_opinion() -> bool:
-    """Take one of today's second opinions (the project-wide SECOND_OPINION_DAILY_MAX); False when none is left."""
-    return _take_second_opinion() is None
-
-
-def require_second_opinion() -> None:
-    """Take one of today's second opinions for a caller who asked for one; 429 when none is left."""
-    wait = _take_second_opinion()
-    if wait is not None:
-        raise too_many(
-            "second-opinion-limit", "Today's second opinions are used up; the classifier itself still answers.", wait
-        )
 
 
 def too_many(code: str, message: str, wait_s: float) -> errors.ApiError:

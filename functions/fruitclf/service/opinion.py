@@ -1,8 +1,10 @@
-"""An optional second opinion from a vision model (GPT-4 class, through the `openai` package).
+"""An optional second opinion from a vision model (GPT-4 class, through the `openai` package): every rule about
+when it is offered, asked and paid for lives here.
 
 Asked when the org has the feature, a key is configured, and the caller asks (?second_opinion=1) or the model
-abstains or is unsure. Whatever goes wrong (no key, timeout, refusal, an answer outside the label set), the
-result is an opinion with a `note` and no label: the model's answer always stands, never a 5xx.
+abstains or is unsure; the project buys at most SECOND_OPINION_DAILY_MAX a day (a window in data/ratelimits.py).
+Whatever goes wrong (no key, timeout, refusal, an answer outside the label set), the result is an opinion with a
+`note` and no label: the model's answer always stands, never a 5xx.
 """
 
 from __future__ import annotations
@@ -12,8 +14,14 @@ import json
 import logging
 
 from ..config import settings
+from ..data import ratelimits
+from . import limits
+from .orgs import OrgConfig
 
 log = logging.getLogger(__name__)
+FEATURE = "second_opinion"
+DAY_S = 24 * 60 * 60
+TODAY_KEY = "second-opinions"  # the project-wide daily window (data/ratelimits.py)
 
 PROMPT = (
     "You are checking a fruit classifier. Look at the photo and name the fruit. Answer with only a JSON object "
@@ -24,6 +32,44 @@ PROMPT = (
 
 def available() -> bool:
     return bool(settings().openai_api_key)
+
+
+def features_offered(org: OrgConfig) -> list[str]:
+    """The org's features as the app should offer them: the second opinion only where it can work (the org
+    allows it and a key is configured)."""
+    return [f for f in org.features if f != FEATURE or available()]
+
+
+def require_feature(org: OrgConfig) -> None:
+    """403 `feature-disabled` unless the org lets its members ask for second opinions."""
+    org.require(FEATURE)
+
+
+def reserve() -> None:
+    """Take one of today's second opinions for a caller who asked for one (429 `second-opinion-limit` when
+    none is left). Without a key none is spent: the answer will say that no opinion could be asked."""
+    if available() and (wait := _take_one_of_today()) is not None:
+        raise limits.too_many(
+            "second-opinion-limit", "Today's second opinions are used up; the classifier itself still answers.", wait
+        )
+
+
+def _take_one_of_today() -> float | None:
+    """One of the project's SECOND_OPINION_DAILY_MAX for this UTC day: None when granted, else the seconds left."""
+    return ratelimits.take(TODAY_KEY, settings().second_opinion_daily_max, window_s=DAY_S)
+
+
+def for_classification(org: OrgConfig, asked: bool, jpeg: bytes, labels: list[str], doc: dict) -> dict | None:
+    """The second opinion stored with a new classification: the one asked for (its feature and quota were
+    checked on admission), else one asked automatically where it can work, the model is unsure and today's
+    ceiling allows; None when there is none to give."""
+    if asked:
+        return ask(jpeg, labels, doc["topk"])
+    if not (FEATURE in org.features and available() and unsure(doc)):
+        return None
+    if _take_one_of_today() is not None:
+        return not_asked("today's second opinions are used up")
+    return ask(jpeg, labels, doc["topk"])
 
 
 def unsure(doc: dict) -> bool:

@@ -31,7 +31,6 @@ def me():
         anonymous=caller.anonymous,
         org=caller.org,
         role=caller.role,
-        # The second opinion is offered only where it can work: the org allows it and a key is configured.
-        features=[f for f in org.features if f != "second_opinion" or opinion.available()],
+        features=opinion.features_offered(org),
         limits={"maxUploadBytes": settings().max_upload_size, "acceptedTypes": sorted(set(ACCEPTED_FORMATS.values()))},
     )
