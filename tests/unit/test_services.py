@@ -14,7 +14,7 @@ from fruitclf.data import accounts
 from fruitclf.data.accounts import Account
 from fruitclf.doors import upload_trigger
 from fruitclf.errors import ApiError
-from fruitclf.service import classify, history, orgs, stats
+from fruitclf.service import access, classify, history, invitations, members, orgs, stats
 from fruitclf.service.identity import Caller
 
 
@@ -172,25 +172,54 @@ def test_pages_are_between_one_and_a_hundred_items(data):
 
 
 def test_only_an_admin_of_the_org_passes_the_admin_check():
-    orgs.require_admin(member("acme", "admin"), "acme")
+    access.require_admin(member("acme", "admin"), "acme")
     for caller, org_id in ((member("acme"), "acme"), (member("globex", "admin"), "acme"), (ALICE, None)):
-        assert refused(orgs.require_admin, caller, org_id).code == "not-org-admin"
-    assert refused(orgs.require_member, ALICE, "acme").code == "not-org-member"
+        assert refused(access.require_admin, caller, org_id).code == "not-org-admin"
+    assert refused(access.require_member, ALICE, "acme").code == "not-org-member"
+
+
+def never_read():
+    raise AssertionError("a refused caller's body was read")
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda caller: orgs.update(caller, "acme", never_read),
+        lambda caller: members.listing(caller, "acme"),
+        lambda caller: members.change_role(caller, "acme", never_read),
+        lambda caller: members.remove(caller, "acme", "carol"),
+        lambda caller: invitations.invite(caller, "acme", never_read),
+        lambda caller: invitations.pending_for_org(caller, "acme"),
+        lambda caller: invitations.withdraw(caller, "acme", "acme--x"),
+        lambda caller: stats.for_org(caller, "acme"),
+    ],
+    ids=["update", "members", "change-role", "remove", "invite", "invitations", "withdraw", "stats"],
+)
+def test_every_org_action_is_for_its_admins_whichever_door(data, act):
+    """The services decide, so the HTTP routes and any other door get the same answer."""
+    assert refused(act, member("acme")).code == "not-org-admin"
+    assert refused(act, member("globex", "admin")).code == "not-org-admin"
+
+
+def test_an_org_s_feedback_export_is_for_its_admins(data):
+    assert refused(history.feedback_examples, member("acme"), whole_org=True).code == "not-org-admin"
 
 
 def test_a_new_org_follows_the_rate_limit_setting_until_it_sets_its_own(data, monkeypatch):
     orgs.create("acme", "Acme")
     assert data.org_docs["acme"]["requestsPerMinute"] is None
     assert orgs.config_for(member("acme")).requests_per_minute == 3
-    orgs.update("acme", {"requestsPerMinute": 1})
+    admin = member("acme", "admin")
+    orgs.update(admin, "acme", lambda: {"requestsPerMinute": 1})
     assert orgs.config_for(member("acme")).to_dict()["requestsPerMinute"] == 1
     for bad in ({"requestsPerMinute": 0}, {"requestsPerMinute": True}, {"features": ["teleport"]}, {"owner": "me"}):
-        assert refused(orgs.update, "acme", bad).code == "invalid-org-field"
+        assert refused(orgs.update, admin, "acme", lambda bad=bad: bad).code == "invalid-org-field"
 
 
 def test_an_org_is_created_with_its_first_admin_or_not_at_all(data, monkeypatch):
     data.accounts["bob"] = Account(uid="bob", email="bob@fruit.test", claims={"org": "globex"}, anonymous=False)
-    assert refused(orgs.create_with_admin, "acme", "Acme", "bob@fruit.test").code == "in-another-org"
+    assert refused(members.create_with_admin, "acme", "Acme", "bob@fruit.test").code == "in-another-org"
     assert "acme" not in data.org_docs, "checked before anything is written"
     data.accounts["carol"] = Account(uid="carol", email="carol@fruit.test", claims={}, anonymous=False)
 
@@ -198,7 +227,7 @@ def test_an_org_is_created_with_its_first_admin_or_not_at_all(data, monkeypatch)
         raise ApiError(503, "unavailable", "Auth is down")
 
     monkeypatch.setattr(accounts, "set_claims", auth_down)
-    assert refused(orgs.create_with_admin, "acme", "Acme", "carol@fruit.test").status == 503
+    assert refused(members.create_with_admin, "acme", "Acme", "carol@fruit.test").status == 503
     assert "acme" not in data.org_docs and "acme" not in data.org_members, "an org whose admin failed is removed"
 
 
@@ -210,4 +239,4 @@ def test_an_org_limit_refuses_its_members_together(data):
 
 
 def test_admins_cannot_remove_themselves(data):
-    assert refused(orgs.remove_member, "acme", "bob", removed_by="bob").code == "cannot-remove-self"
+    assert refused(members.remove, member("acme", "admin", uid="bob"), "acme", "bob").code == "cannot-remove-self"

@@ -1,4 +1,5 @@
-"""`python -m fruitclf admin ...`: operator commands, e.g. creating an organisation with its first admin.
+"""`python -m fruitclf admin ...`: operator commands, e.g. creating an organisation with its first admin. The
+operator acts on any org (service/members.py's operator functions), unlike a caller of the API.
 
 Runs against the emulators when FIRESTORE_EMULATOR_HOST / FIREBASE_AUTH_EMULATOR_HOST are set (scripts/dev sets
 them), otherwise against the project of the Application Default Credentials (GCLOUD_PROJECT names it).
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from google.auth.exceptions import DefaultCredentialsError
 
     from .. import errors
-    from ..service import orgs
+    from ..service import members
 
     try:
         if args.admin_cmd == "create-org":
@@ -44,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
                 fields["features"] = [f.strip() for f in args.features.split(",") if f.strip()]
             if args.model:
                 fields["modelId"] = args.model
-            config, member = orgs.create_with_admin(args.org_id, args.name, args.admin, **fields)
+            config, member = members.create_with_admin(args.org_id, args.name, args.admin, **fields)
             print(json.dumps({"org": config.to_dict(), "admin": member}, indent=2))
         else:
-            print(json.dumps(orgs.set_member(args.org_id, args.email, args.role), indent=2))
+            print(json.dumps(members.set_member(args.org_id, args.email, args.role), indent=2))
     except errors.ApiError as exc:
         print(f"error: {exc.message}")
         return 1

@@ -6,6 +6,8 @@ from .. import errors
 from ..data import blobs, store
 from ..data.clock import utcnow
 from ..ml.model import get_classifier
+from . import access
+from .identity import Caller
 
 MAX_PAGE = 100
 
@@ -54,6 +56,10 @@ def give_feedback(uid: str, doc_id: str, correct: bool, label: str | None) -> di
     return store.set_feedback(uid, doc_id, entry)
 
 
-def feedback_examples(uid: str | None = None, org_id: str | None = None) -> list[dict]:
-    """Classifications with feedback, newest first: one user's, or a whole org's (for retraining)."""
-    return store.feedback_examples(uid=uid, org_id=org_id)
+def feedback_examples(caller: Caller, whole_org: bool = False) -> list[dict]:
+    """Classifications with feedback, newest first (for retraining): the caller's, or (its admins) their whole
+    org's."""
+    if whole_org:
+        access.require_admin(caller, caller.org)
+        return store.feedback_examples(org_id=caller.org)
+    return store.feedback_examples(uid=caller.uid)

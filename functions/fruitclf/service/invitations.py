@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 
 from .. import errors
 from ..config import settings
 from ..data import accounts
 from ..data import invitations as invitation_docs
 from ..data.clock import utcnow
-from . import identity, limits, orgs
+from . import access, identity, limits, members, orgs
 from .identity import Caller
 
 VALID_FOR = dt.timedelta(days=7)
@@ -30,12 +31,15 @@ def _normalised_email(email) -> str:
     return email.strip().lower()
 
 
-def invite(org_id: str, email, role, invited_by: Caller) -> dict:
-    """Invite `email` to `org_id` for `role` (valid for 7 days; inviting again renews it). Always the same
-    answer, whoever the address belongs to. 429 past the admin's INVITATIONS_PER_MINUTE or the org's
-    INVITATIONS_PENDING_MAX (a renewal takes no new place)."""
-    if role not in orgs.ROLES:
-        raise errors.bad_request(f"role must be one of: {', '.join(orgs.ROLES)}.", "invalid-role")
+def invite(caller: Caller, org_id: str, read_invitation: Callable[[], tuple]) -> dict:
+    """Invite an address to `org_id` for a role (its admins; `read_invitation` gives the (email, role) once
+    the caller may). Valid for 7 days; inviting again renews it. Always the same answer, whoever the address
+    belongs to. 429 past the admin's INVITATIONS_PER_MINUTE or the org's INVITATIONS_PENDING_MAX (a renewal
+    takes no new place)."""
+    invited_by = access.require_admin(caller, org_id)
+    email, role = read_invitation()
+    if role not in members.ROLES:
+        raise errors.bad_request(f"role must be one of: {', '.join(members.ROLES)}.", "invalid-role")
     email = _normalised_email(email)
     org = orgs.config_for(invited_by)
     limits.take_invitation(invited_by)
@@ -68,15 +72,18 @@ def _too_many_pending(org_id: str) -> errors.ApiError:
     )
 
 
-def withdraw(org_id: str, invite_id: str) -> None:
-    """Take back one of the org's pending invitations (404 for anything else)."""
+def withdraw(caller: Caller, org_id: str, invite_id: str) -> None:
+    """Take back one of the org's pending invitations (its admins; 404 for anything else)."""
+    access.require_admin(caller, org_id)
     invitation = _read(invite_id)
     if invitation is None or invitation["orgId"] != org_id or not _current(invitation):
         raise _no_such_invitation()
     invitation_docs.delete(invite_id)
 
 
-def pending_for_org(org_id: str) -> list[dict]:
+def pending_for_org(caller: Caller, org_id: str) -> list[dict]:
+    """The org's pending invitations (its admins)."""
+    access.require_admin(caller, org_id)
     return [_public(i) for i in invitation_docs.for_org(org_id) if _current(i)]
 
 
@@ -92,7 +99,7 @@ def accept(caller: Caller, invite_id: str) -> dict:
     account = accounts.by_uid(caller.uid)
     if account is None:
         raise errors.unauthenticated("This account has been deleted.", "account-deleted")
-    member = orgs.enrol(invitation["orgId"], account, invitation["role"])
+    member = members.enrol(invitation["orgId"], account, invitation["role"])
     invitation_docs.delete(invite_id)
     return {"org": invitation["orgId"], "orgName": invitation.get("orgName"), "role": member["role"]}
 

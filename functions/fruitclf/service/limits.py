@@ -11,7 +11,7 @@ import math
 from .. import errors
 from ..config import settings
 from ..data import ratelimits
-from . import monitoring
+from . import monitoring, orgs
 from .identity import Caller
 from .orgs import OrgConfig
 
@@ -27,7 +27,7 @@ def enforce(caller: Caller, org: OrgConfig) -> None:
     who = "an anonymous account" if caller.anonymous else "you"
     checks = [(f"user-{caller.uid}", per_minute(caller), who)]
     if org.org_id:
-        checks.append((f"org-{org.org_id}", org.requests_per_minute, "your organisation"))
+        checks.append((orgs.key(org.org_id), org.requests_per_minute, "your organisation"))
     for key, limit, who in checks:
         wait = ratelimits.take(key, limit)
         if wait is not None:

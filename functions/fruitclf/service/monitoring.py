@@ -10,6 +10,7 @@ import bisect
 import datetime as dt
 
 from ..data import ops
+from . import orgs
 
 # Upper edges (ms) of the latency histogram's buckets; the last bucket is open-ended.
 LATENCY_EDGES_MS = (
@@ -40,7 +41,7 @@ LATENCY_EDGES_MS = (
 
 
 def _scopes(org_id: str | None) -> list[str]:
-    return ["all"] + ([f"org-{org_id}"] if org_id else [])
+    return ["all"] + ([orgs.key(org_id)] if org_id else [])
 
 
 def latency_bucket(ms: float) -> str:

@@ -1,17 +1,20 @@
-"""Organisations (tenants): which model, which features and what request rate a caller gets."""
+"""Organisations (tenants): which model, which features and what request rate a caller gets, and their settings.
+
+Who may act on an org is decided in access.py; who belongs to one in members.py and invitations.py.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import errors
 from ..config import settings
-from ..data import accounts
 from ..data import orgs as org_docs
 from ..ml.model import available_models
-from . import identity
+from . import access
 from .identity import Caller
 
 FEATURES = ("classification", "analytics", "second_opinion")
@@ -102,24 +105,18 @@ def forget(org_id: str) -> None:
         _cache.pop(org_id, None)
 
 
-def require_member(caller: Caller, org_id: str) -> None:
-    if caller.org != org_id:
-        raise errors.forbidden("You are not a member of this organisation.", "not-org-member")
+def key(org_id: str) -> str:
+    """The name an org's shared counters go by: its rate-limit window and its ops figures."""
+    return f"org-{org_id}"
 
 
-def require_admin(caller: Caller, org_id: str | None) -> Caller:
-    """The one org-admin check (settings, members, the org's figures and its feedback export). It decides on the
-    account as Auth has it now, not on the token's claims (up to an hour old) nor this instance's recent
-    copy: a demoted or removed admin cannot act even once. Returns that fresh caller."""
-    caller = identity.fresh(caller)
-    if not (org_id and caller.org == org_id and caller.is_org_admin):
-        raise errors.forbidden("Only an admin of this organisation can do that.", "not-org-admin")
-    return caller
+def read(caller: Caller, org_id: str) -> OrgConfig:
+    """The org's settings, for its members."""
+    return config_for(access.require_member(caller, org_id))
 
 
 # -- administration (the org-admin endpoints and the `admin` CLI share these)
 
-ROLES = ("member", "admin")
 EDITABLE = {"name", "features", "modelId", "requestsPerMinute"}
 
 
@@ -152,19 +149,6 @@ def validate_changes(changes: dict) -> dict:
     return clean
 
 
-def create_with_admin(org_id: str, name: str, admin_email: str, **fields) -> tuple[OrgConfig, dict]:
-    """The operator's way to start an org: create it with `admin_email` as its first admin, or leave nothing.
-    The account is checked before anything is written; should enrolling fail even so, the org is removed."""
-    account = accounts.by_email(admin_email)
-    _check_can_join(account, org_id)
-    config = create(org_id, name, **fields)
-    try:
-        return config, enrol(org_id, account, "admin")
-    except BaseException:
-        org_docs.delete(org_id)
-        raise
-
-
 def create(org_id: str, name: str, **fields) -> OrgConfig:
     if not org_id.replace("-", "").isalnum() or len(org_id) > 64:
         raise errors.bad_request("An org id is letters, digits and dashes (at most 64).", "invalid-org-id")
@@ -176,88 +160,11 @@ def create(org_id: str, name: str, **fields) -> OrgConfig:
     return from_document(org_id, data)
 
 
-def update(org_id: str, changes: dict) -> OrgConfig:
-    clean = validate_changes(changes)
+def update(caller: Caller, org_id: str, read_changes: Callable[[], dict]) -> OrgConfig:
+    """Change the org's settings (its admins). `read_changes` is called once the caller may: a refused caller's
+    body is never read."""
+    access.require_admin(caller, org_id)
+    clean = validate_changes(read_changes())
     data = org_docs.update(org_id, clean)
     forget(org_id)
     return from_document(org_id, data)
-
-
-def enrol(org_id: str, account: accounts.Account, role: str) -> dict:
-    """Make `account` a member of `org_id` with `role`: its custom claims (what the API and the app read) and
-    orgs/<orgId>/members/<uid> (what firestore.rules read). Only with the person's consent (an accepted
-    invitation) or by an operator (the `admin` CLI)."""
-    if role not in ROLES:
-        raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
-    _check_can_join(account, org_id)
-    accounts.set_claims(account.uid, {**account.claims, "org": org_id, "role": role})
-    member = {"uid": account.uid, "email": account.email, "role": role}
-    org_docs.put_member(org_id, member)
-    identity.forget(account.uid)
-    return member
-
-
-def _check_can_join(account: accounts.Account, org_id: str) -> None:
-    if account.claims.get("org") not in (None, org_id):
-        raise errors.ApiError(
-            409, "in-another-org", "This account already belongs to another organisation; leave it first."
-        )
-
-
-def set_member(org_id: str, email: str, role: str) -> dict:
-    """The operator's way in (the `admin` CLI): enrol the user with `email` directly."""
-    return enrol(org_id, accounts.by_email(email), role)
-
-
-def _not_a_member() -> errors.ApiError:
-    return errors.not_found("No such member of this organisation (to add someone, invite them).", "member-not-found")
-
-
-def _member_account(org_id: str, uid: str) -> accounts.Account:
-    account = accounts.by_uid(uid)
-    if account is None or account.claims.get("org") != org_id:
-        raise _not_a_member()
-    return account
-
-
-def change_role(org_id: str, email: str, role: str, changed_by: str) -> dict:
-    """Give an existing member another role. Their sessions end (refresh tokens revoked), so the app signs in
-    again and every token it holds carries the new role; nobody keeps an admin token after a demotion.
-    Whether the email has no account or an account elsewhere, the answer is the same 404: this endpoint tells
-    an admin nothing about who has an account."""
-    if role not in ROLES:
-        raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
-    try:
-        account = accounts.by_email(email)
-    except errors.ApiError as exc:
-        if exc.code == "user-not-found":
-            raise _not_a_member() from None
-        raise
-    if account.claims.get("org") != org_id:
-        raise _not_a_member()
-    if account.uid == changed_by:
-        raise errors.ApiError(409, "cannot-change-own-role", "Admins cannot change their own role; ask another admin.")
-    accounts.set_claims(account.uid, {**account.claims, "role": role})
-    member = {"uid": account.uid, "email": account.email, "role": role}
-    org_docs.put_member(org_id, member)
-    _end_sessions(account.uid)
-    return member
-
-
-def remove_member(org_id: str, uid: str, removed_by: str) -> None:
-    if uid == removed_by:
-        raise errors.ApiError(409, "cannot-remove-self", "Admins cannot remove themselves; ask another admin.")
-    account = _member_account(org_id, uid)
-    claims = {k: v for k, v in account.claims.items() if k not in ("org", "role")}
-    accounts.set_claims(uid, claims)
-    org_docs.delete_member(org_id, uid)
-    _end_sessions(uid)
-
-
-def _end_sessions(uid: str) -> None:
-    accounts.revoke_sessions(uid)
-    identity.forget(uid)
-
-
-def members(org_id: str) -> list[dict]:
-    return org_docs.members(org_id)

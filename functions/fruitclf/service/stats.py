@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..data import counters, store
-from . import monitoring, orgs
+from . import access, monitoring, orgs
 from .identity import Caller
 
 
@@ -13,7 +13,7 @@ def for_user(caller: Caller) -> dict:
 
 
 def for_org(caller: Caller, org_id: str) -> dict:
-    orgs.require_admin(caller, org_id)
+    access.require_admin(caller, org_id)
     orgs.config_for(caller).require("analytics")
     stats = counters.to_stats(store.read_org_summary(org_id))
-    return {**stats, "ops": {"perDay": monitoring.daily(f"org-{org_id}")}}
+    return {**stats, "ops": {"perDay": monitoring.daily(orgs.key(org_id))}}

@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, Response, request
 
 from ... import errors
-from ...service import history, orgs
+from ...service import history
 from ..auth import current_caller
 from ..present import classification
 
@@ -53,13 +53,9 @@ def export():
     fmt = request.args.get("format", "jsonl")
     if fmt not in ("jsonl", "csv"):
         raise errors.bad_request("format must be jsonl or csv.", "invalid-format")
-    if scope == "org":
-        orgs.require_admin(caller, caller.org)
-        docs = history.feedback_examples(org_id=caller.org)
-    elif scope == "me":
-        docs = history.feedback_examples(uid=caller.uid)
-    else:
+    if scope not in ("me", "org"):
         raise errors.bad_request("scope must be me or org.", "invalid-scope")
+    docs = history.feedback_examples(caller, whole_org=scope == "org")
     rows = [_row(doc) for doc in docs]
     if fmt == "jsonl":
         body, mimetype = "".join(json.dumps(row) + "\n" for row in rows), "application/x-ndjson"
