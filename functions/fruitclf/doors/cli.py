@@ -48,138 +48,14 @@ def cmd_classify(args) -> int:
     return rc
 
 
-def _iter_labelled(root: pathlib.Path):
-    """(label, source, file) for every file under ROOT/<label>/, whatever its name or extension: images are
-    recognised by their content, so a .jfif or an extension-less JPEG counts and a broken file is reported.
-    The source is the first folder under the label folder (ROOT/<label>/<source>/...), "" for files directly in it."""
-    for d in sorted(p for p in root.iterdir() if p.is_dir()):
-        for f in sorted(d.rglob("*")):
-            if f.is_file():
-                rel = f.relative_to(d).parts
-                yield d.name, (rel[0] if len(rel) > 1 else ""), f
-
-
-def _ece(conf, correct, bins=15):
-    n = len(conf)
-    if n == 0:
-        return None
-    e = 0.0
-    for b in range(bins):
-        lo, hi = b / bins, (b + 1) / bins
-        idx = [i for i in range(n) if lo < conf[i] <= hi or (b == 0 and conf[i] == 0)]
-        if idx:
-            acc = sum(correct[i] for i in idx) / len(idx)
-            c = sum(conf[i] for i in idx) / len(idx)
-            e += len(idx) / n * abs(acc - c)
-    return e
-
-
-class _Tally:
-    """Counts for one group of images (a label or a source folder)."""
-
-    def __init__(self):
-        self.n = self.top1 = self.top3 = self.abstained = 0
-        self.confusion: dict[str, int] = {}
-
-    def add(self, ok1: bool, ok3: bool, abstained: bool, predicted: str, label: str) -> None:
-        self.n += 1
-        self.top1 += ok1
-        self.top3 += ok3
-        self.abstained += abstained
-        if predicted != label:
-            self.confusion[predicted] = self.confusion.get(predicted, 0) + 1
-
-    def to_dict(self) -> dict:
-        return {
-            "n": self.n,
-            "top1": self.top1 / self.n,
-            "top3": self.top3 / self.n,
-            "abstain_rate": self.abstained / self.n,
-            "confused_with": dict(sorted(self.confusion.items(), key=lambda kv: -kv[1])[:3]),
-        }
-
-
-def evaluate_dir(root: pathlib.Path, model_id: str | None = None, limit: int | None = None) -> dict:
-    from ..ml import model, preprocess
-
-    clf = model.get_classifier(model_id)
-    labels = set(clf.labels)
-    per_label: dict[str, _Tally] = {}
-    per_source: dict[str, _Tally] = {}
-    pairs: dict[tuple[str, str], int] = {}
-    n = top1 = top3 = abstained = 0
-    fruit_n = fruit_abst = nf_n = nf_abst = 0
-    conf_l, corr_l, unreadable, unknown = [], [], [], set()
-    counts: dict[str, int] = {}
-    for label, source, f in _iter_labelled(root):
-        if limit and counts.get(label, 0) >= limit:
-            continue
-        counts[label] = counts.get(label, 0) + 1
-        try:
-            p = clf.classify(preprocess.load_rgb(f), k=3)
-        except preprocess.ImageDecodeError as e:
-            unreadable.append({"file": str(f), "label": label, "reason": str(e)})
-            continue
-        if label not in labels:
-            unknown.add(label)
-        names = [name for name, _ in p.topk]
-        if label == "not_fruit":
-            ok1 = ok3 = p.abstained
-            nf_n += 1
-            nf_abst += p.abstained
-        else:
-            ok1 = names[0] == label
-            ok3 = label in names
-            fruit_n += 1
-            fruit_abst += p.abstained
-            conf_l.append(p.confidence)
-            corr_l.append(1.0 if ok1 else 0.0)
-        pred = "ABSTAIN" if p.abstained else names[0]
-        if label == "not_fruit" and p.abstained:
-            pred = label
-        if pred != label:
-            pairs[(label, pred)] = pairs.get((label, pred), 0) + 1
-        for group, key in ((per_label, label), (per_source, source)):
-            group.setdefault(key, _Tally()).add(ok1, ok3, p.abstained, pred, label)
-        n += 1
-        top1 += ok1
-        top3 += ok3
-        abstained += p.abstained
-    return {
-        "dir": str(root),
-        "model_id": clf.model_id,
-        "n": n,
-        "top1": top1 / n if n else None,
-        "top3": top3 / n if n else None,
-        "abstain_rate": abstained / n if n else None,
-        "fruit_n": fruit_n,
-        "fruit_abstain_rate": fruit_abst / fruit_n if fruit_n else None,
-        "not_fruit_n": nf_n,
-        "not_fruit_abstain_rate": nf_abst / nf_n if nf_n else None,
-        "ece": _ece(conf_l, corr_l),
-        "abstain_threshold": clf.abstain_threshold,
-        "metric_notes": "fruit folders: top1/top3 = true label is the top-1/in the top-3 (abstaining is not "
-        "penalised there; see abstain_rate); not_fruit folder: correct = abstained. ece over fruit "
-        "images: top-1 probability vs top-1 correctness, 15 equal-width bins. Files are opened by "
-        "content whatever their extension; the ones that could not be read are in `unreadable` "
-        "and counted in no figure.",
-        "per_label": {name: t.to_dict() for name, t in sorted(per_label.items())},
-        "per_source": {s: t.to_dict() for s, t in sorted(per_source.items())},
-        "confusion_pairs": [
-            {"label": truth, "predicted": guess, "n": c}
-            for (truth, guess), c in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
-        ],
-        "unknown_labels": sorted(unknown),
-        "unreadable": unreadable,
-    }
-
-
 def cmd_evaluate(args) -> int:
+    from ..ml import evaluate
+
     root = pathlib.Path(args.dir)
     if not root.is_dir():
         print(f"not a folder: {root}", file=sys.stderr)
         return 2
-    res = evaluate_dir(root, args.model, args.limit)
+    res = evaluate.evaluate_dir(root, args.model, args.limit)
     if args.json:
         print(json.dumps(res))
     else:
