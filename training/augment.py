@@ -1,4 +1,5 @@
-"""Augmentations with PIL only (no torchvision): photo-like views of real photos and of studio frames.
+"""Augmentations with PIL only (no torchvision): photo-like views of real photos and of studio frames, and
+synthetic not-fruit pictures.
 
 Every function takes an explicit ``random.Random`` so that the whole view plan is reproducible from one seed.
 """
@@ -133,3 +134,21 @@ def composite_view(frames: list[Image.Image], rng: random.Random, bg_paths: list
     if rng.random() < 0.5:
         canvas = canvas.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2)))
     return blur_noise(canvas, rng)
+
+
+def synthetic_negative(rng: random.Random) -> Image.Image:
+    """A blank-ish picture that is not fruit: flat colour, gradient or noise (optionally blurred)."""
+    w, h = rng.choice([(224, 224), (320, 240), (240, 320), (400, 300)])
+    r = rng.random()
+    if r < 0.35:
+        img = Image.new("RGB", (w, h), tuple(rng.randint(0, 255) for _ in range(3)))
+    elif r < 0.6:
+        img = background(rng, [], {}).resize((w, h))
+    else:
+        g = np.random.default_rng(rng.randrange(1 << 30))
+        cells = rng.choice([1, 4, 16, 64, 224])
+        a = g.integers(0, 256, (max(1, h * cells // 224), max(1, w * cells // 224), 3), dtype=np.uint8)
+        img = Image.fromarray(a).resize((w, h), rng.choice([Image.NEAREST, Image.BILINEAR]))
+    if rng.random() < 0.5:
+        img = colour(img, rng)
+    return blur_noise(img, rng)

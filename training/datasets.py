@@ -26,6 +26,10 @@ OPTIONAL_SETS = ["everyday-nonfruit"]
 # The web-photo sets ship only train and test: a fixed share of each train split (chosen by a hash of the file name,
 # so every run and every machine agrees) is held out as their validation split.
 VAL_PERCENT = 15
+# Sources (Sample.source) that training treats alike.
+REAL_PHOTO_SOURCES = ("grocery", "extra", "extra2", "extra3", "feedback")  # real fruit photos
+NEGATIVE_PHOTO_SOURCES = ("nonfruit_photo", "everyday")  # real photos that are not fruit
+REAL_VAL_SOURCES = ("grocery", "extra", "extra2", "extra3")  # real fruit photos with a val split
 
 
 @dataclass(frozen=True)

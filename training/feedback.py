@@ -1,23 +1,24 @@
 #!/usr/bin/env python
 """Users' corrections become training data: fetch the corrected photos, retrain the head, compare, publish.
 
-Runs in the serving venv (functions/venv: numpy, Pillow, tflite-runtime, firebase-admin), no torch:
+Runs in the serving venv (functions/venv: numpy, Pillow, tflite-runtime, firebase-admin), no torch, from the
+repository root once `functions/venv/bin/pip install -e . --no-deps` made this package importable there:
 
-    cd functions
     # 1. the export (GET /api/feedback/export?scope=org&format=jsonl, or csv) and its photos
-    venv/bin/python ../training/feedback.py fetch --export feedback-org.jsonl --dest /tmp/fb   # Storage, Admin SDK
-    venv/bin/python ../training/feedback.py fetch --export feedback-org.csv --dest /tmp/fb --images <exported folder>
+    functions/venv/bin/python -m training.feedback fetch --export feedback-org.jsonl --dest /tmp/fb   # Storage, Admin SDK
+    functions/venv/bin/python -m training.feedback fetch --export feedback-org.csv --dest /tmp/fb --images <exported folder>
     # 2a. quick: retrain only the head of the current model, near its present weights
-    venv/bin/python ../training/feedback.py retrain --base models/fruit-lite0-v4 --photos /tmp/fb --out models/fruit-lite0-v4-fb1
-    # 2b. or the full head training with every dataset (training venv): training/train_head.py --feedback /tmp/fb
+    functions/venv/bin/python -m training.feedback retrain --base functions/models/fruit-lite0-v4 --photos /tmp/fb \
+        --out functions/models/fruit-lite0-v4-fb1
+    # 2b. or the full head training with every dataset (training venv): python -m training.train_head --feedback /tmp/fb
     # 3. the same splits, current vs new
-    venv/bin/python ../training/feedback.py compare --current fruit-lite0-v4 --candidate fruit-lite0-v4-fb1 DIR...
+    functions/venv/bin/python -m training.feedback compare --current fruit-lite0-v4 --candidate fruit-lite0-v4-fb1 DIR...
 
 then pin the new id for one organisation (its `modelId`), and later write it to functions/models/DEFAULT
 (docs/model.md, "Corrections become training data").
 
 A model can be retrained here only if its card has a `head` (a float32 classifier head at known byte offsets,
-written by training/train_head.py): the new model is the same file with those bytes replaced.
+written by training.train_head): the new model is the same file with those bytes replaced.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ import time
 
 import numpy as np
 
-HERE = pathlib.Path(__file__).resolve().parent
-FUNCTIONS = HERE.parent / "functions"
+from .calibrate import softmax
+
+FUNCTIONS = pathlib.Path(__file__).resolve().parents[1] / "functions"
 
 
 # ----------------------------------------------------------------------------------------------- fetch
@@ -66,7 +68,6 @@ def fetch(rows, dest: pathlib.Path, labels: list[str], images: pathlib.Path | No
     Images come from IMAGES/<imagePath> (an exported folder), else from Storage through the Admin SDK (the
     API's own data layer: the emulators when their env vars are set, else the project's bucket)."""
     if images is None:
-        sys.path.insert(0, str(FUNCTIONS))
         from fruitclf.data import blobs
 
         read = blobs.get
@@ -97,7 +98,7 @@ def read_head(model_dir: pathlib.Path):
     card = json.loads((model_dir / "model_card.json").read_text())
     h = card.get("head")
     if not h:
-        raise SystemExit(f"{model_dir} has no float32 head in its card: retrain it with training/train_head.py")
+        raise SystemExit(f"{model_dir} has no float32 head in its card: retrain it with python -m training.train_head")
     data = (model_dir / "model.tflite").read_bytes()
     w = np.frombuffer(data, np.float32, h["classes"] * h["features"], h["weights_offset"]).reshape(
         h["classes"], h["features"]
@@ -108,7 +109,6 @@ def read_head(model_dir: pathlib.Path):
 
 def photo_features(model_dir: pathlib.Path, paths, feature_tensor: int):
     """Pooled features of each photo (the tensor before the head), with the model's own eval transform."""
-    sys.path.insert(0, str(FUNCTIONS))
     from fruitclf.ml.model import _interpreter_class
     from fruitclf.ml.preprocess import load_rgb, to_input
 
@@ -123,12 +123,6 @@ def photo_features(model_dir: pathlib.Path, paths, feature_tensor: int):
         it.invoke()
         feats.append(it.get_tensor(feature_tensor)[0].copy())
     return np.stack(feats)
-
-
-def softmax(z):
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
 
 
 def fit_head(x, y, w0, b0, steps=300, lr=0.01, anchor=1e-3, anchor_x=None, anchor_y=None):
@@ -207,7 +201,6 @@ def retrain(
 
 
 def photo_probs(model_dir: pathlib.Path, paths) -> np.ndarray:
-    sys.path.insert(0, str(FUNCTIONS))
     from fruitclf.ml.model import Classifier
     from fruitclf.ml.preprocess import load_rgb, to_input
 

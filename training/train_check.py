@@ -1,6 +1,9 @@
-"""Run a .tflite on tflite-runtime (serving venv) and compare with PyTorch's outputs (used by train.py).
+"""Run a .tflite on tflite-runtime (serving venv) and compare with the reference outputs (used by accept.py).
 
-Numpy only, so that both the serving venv and the training venv can import it."""
+    functions/venv/bin/python -m training.train_check MODEL X.npy REF.npy [OUT.npy]     # from the repository root
+
+Numpy only and no package-relative imports, so that both the serving venv and the training venv can import it,
+as part of the package or on its own."""
 
 import numpy as np
 
@@ -29,3 +32,21 @@ def check(model_path, x_path, ref_path, out_path=None):
         "max_abs_diff": float(np.abs(out - ref).max()),
         "top1_agree": float((out.argmax(1) == ref.argmax(1)).mean()),
     }
+
+
+def main(argv=None):
+    """Print check()'s figures as one JSON line."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", help=".tflite file")
+    ap.add_argument("x", help=".npy of inputs (N, 224, 224, 3)")
+    ap.add_argument("ref", help=".npy of the reference outputs")
+    ap.add_argument("out", nargs="?", default=None, help=".npy to write tflite-runtime's outputs to")
+    a = ap.parse_args(argv)
+    print(json.dumps(check(a.model, a.x, a.ref, a.out)))
+
+
+if __name__ == "__main__":
+    main()

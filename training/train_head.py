@@ -1,22 +1,24 @@
-#!/usr/bin/env python
 """A new model from a shipped one: same backbone, a new classifier head trained with more (and balanced) real photos.
 
-    /work/train-venv/bin/python training/train_head.py --data ../shared/datasets \
+    python -m training.train_head --data ../shared/datasets \
         --base functions/models/fruit-lite0-v3 --out functions/models/fruit-lite0-v4 --compare
 
 Steps (features cached under --work, so a rerun costs seconds):
- 1. plan views as train.py does (real photos of every source, balanced later; studio frames plain and composited;
+ 1. plan views as train does (real photos of every source, balanced later; studio frames plain and composited;
     not-fruit photos; with --scene-negatives, everyday-scene photos as not_fruit), with the "eval" view of each photo
-    made by every candidate input view (views.py);
- 2. run the base model's backbone (its .tflite cut at the pooled features, see tflite_head.py) over every view;
+    made by every candidate input view (views.py): plan.py;
+ 2. run the base model's backbone (its .tflite cut at the pooled features, see tflite_head.py) over every view:
+    features.py;
  3. train a softmax head on the pooled features, starting from the base head, with class-balanced weights
-    (each label's real photos weigh the same in total, --balance-power) and studio frames down-weighted;
+    (each label's real photos weigh the same in total, --balance-power) and studio frames down-weighted: head.py,
+    sampling.py;
  4. --compare: one head per input view (and weighting), scored on the validation splits only (grocery val, the
     held-out share of the web-photo train splits, Fruits-360 val frames, not-fruit val); the base model's own head
-    is scored on the same features;
+    is scored on the same features: scores.py;
  5. calibrate a temperature and the abstain threshold on the real-photo val splits, fold the temperature into the
     head and write <out>/model.tflite (base backbone bytes + float32 head) with labels.txt and model_card.json,
-    after checking it on ai-edge-litert here and tflite-runtime 2.14 (functions/venv) against numpy.
+    after checking it on ai-edge-litert here and tflite-runtime 2.14 (functions/venv) against numpy: calibrate.py,
+    export.py, accept.py, card.py.
 """
 
 from __future__ import annotations
@@ -26,140 +28,24 @@ import collections
 import hashlib
 import json
 import pathlib
-import shutil
-import subprocess
 import sys
 import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(HERE))
-
-import datasets  # noqa: E402
-import tflite_head  # noqa: E402
-import train  # noqa: E402  (view planning and augmentation, shared with the full fine-tune)
-from train import REAL_PHOTO_SOURCES, SEED, choose_threshold, ece, fit_temperature, log, softmax  # noqa: E402
-from train_check import invoke_each  # noqa: E402
+from . import accept, card, datasets, head, tflite_head
+from .calibrate import calibrate, softmax
+from .datasets import REAL_VAL_SOURCES
+from .export import write_head_model
+from .features import cache_pooled_features, pooled_runner
+from .plan import plan_views
+from .progress import log
+from .sampling import head_sample_weights
+from .scores import val_scores
+from .seed import SEED
 
 VIEWS = ("crop", "squash", "pad", "crop43")
-REAL_VAL = ("grocery", "extra", "extra2", "extra3")  # real fruit photos held out for validation
-
-
-def feature_runner(base_dir: pathlib.Path, work: pathlib.Path, threads: int):
-    from ai_edge_litert.interpreter import Interpreter
-
-    src = base_dir / "model.tflite"
-    path = work / f"features-{base_dir.name}-{hashlib.sha1(src.read_bytes()).hexdigest()[:10]}.tflite"
-    if not path.exists():
-        path.write_bytes(tflite_head.feature_model_bytes(tflite_head.read(src)))
-    it = Interpreter(model_path=str(path), num_threads=threads)
-    it.allocate_tensors()
-    return lambda x: invoke_each(it, x)
-
-
-def cache_features(run, samples, views, input_view, args, name):
-    key = hashlib.sha1(
-        json.dumps([args.base_key, input_view, [(samples[i].path, k, s) for i, k, s in views]]).encode()
-    ).hexdigest()[:12]
-    path = pathlib.Path(args.work) / f"pooled-{name}-{input_view}-{key}.npy"
-    if path.exists():
-        return np.load(path)
-    bg_paths = [s.path for s in samples if s.source == "nonfruit_photo" and s.split == "train"]
-    class_frames = collections.defaultdict(list)
-    for s in samples:
-        if s.source in ("fruits360", "nonfruit_studio") and s.split == "train":
-            class_frames[str(pathlib.Path(s.path).parent)].append(s.path)
-    ds = train.ViewDataset(samples, views, bg_paths, class_frames, input_view=input_view)
-    dl = torch.utils.data.DataLoader(ds, batch_size=32, num_workers=args.workers, shuffle=False)
-    out = np.zeros((len(views), 1280), np.float16)
-    t0 = time.time()
-    for bi, (x, idx) in enumerate(dl):
-        out[idx.numpy()] = run(x.permute(0, 2, 3, 1).contiguous().numpy())
-        if bi % 40 == 0:
-            log(
-                f"  {name}/{input_view}: {min((bi + 1) * 32, len(views))}/{len(views)}, {(time.time() - t0) / ((bi + 1) * 32) * 1000:.1f} ms/view"
-            )
-    np.save(path, out)
-    return out
-
-
-def sample_weights(samples, views, y, args):
-    """Each label's real photos weigh the same in total (power 1; 0.5 softens); studio and not-fruit likewise."""
-
-    def group(s):
-        if s.source not in REAL_PHOTO_SOURCES:
-            return s.source
-        # --balance-within source: grocery photos are balanced among themselves, web photos among themselves
-        return "real-grocery" if args.balance_within == "source" and s.source == "grocery" else "real"
-
-    g = [group(samples[i]) for i, _, _ in views]
-    cnt = collections.Counter(zip(g, y.tolist(), strict=True))
-    src_w = {
-        "real": 1.0,
-        "real-grocery": 1.0,
-        "nonfruit_photo": 1.0,
-        "everyday": 1.0,
-        "nonfruit_studio": 0.5,
-        "fruits360": args.studio_weight,
-        "synthetic": 0.5,
-        "nonfruit_scene": args.scene_weight,
-    }
-    w = np.array([src_w[gi] * cnt[(gi, yi)] ** -args.balance_power for gi, yi in zip(g, y.tolist(), strict=True)])
-    return w / w.mean()
-
-
-def train_head(x, y, w, w0, b0, args):
-    torch.manual_seed(SEED)
-    W = torch.nn.Parameter(torch.from_numpy(w0.copy()))
-    B = torch.nn.Parameter(torch.from_numpy(b0.copy()))
-    W0 = torch.from_numpy(w0.copy())
-    opt = torch.optim.AdamW([W, B], lr=args.lr, weight_decay=0.0)
-    xt, yt, wt = torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y), torch.from_numpy(w.astype(np.float32))
-    g = torch.Generator().manual_seed(SEED)
-    steps = args.epochs * (len(y) // args.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.1)
-    for _ in range(args.epochs):
-        perm = torch.randperm(len(y), generator=g)
-        for b in range(len(y) // args.batch):
-            idx = perm[b * args.batch : (b + 1) * args.batch]
-            logits = xt[idx] @ W.T + B
-            loss = (F.cross_entropy(logits, yt[idx], reduction="none", label_smoothing=args.smoothing) * wt[idx]).mean()
-            loss = loss + args.anchor * ((W - W0) ** 2).sum()  # stay near the base head: keep what it knew
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-    return W.detach().numpy(), B.detach().numpy()
-
-
-def score(logits, y, src, labels, T=1.0, thr=None):
-    p = softmax(logits / T)
-    top, conf = p.argmax(1), p.max(1)
-    nf = labels.index("not_fruit")
-    out = {}
-    real = np.isin(src, REAL_VAL)
-    for name, m in (
-        ("grocery", src == "grocery"),
-        ("web", np.isin(src, ("extra", "extra2", "extra3"))),
-        ("fruits360", src == "fruits360"),
-        ("real", real),
-    ):
-        out[name] = float((top[m] == y[m]).mean())
-    web = np.isin(src, ("extra", "extra2", "extra3"))
-    per = {labels[c]: float((top[web & (y == c)] == c).mean()) for c in sorted(set(y[web].tolist()))}
-    out["web_per_label"] = per
-    out["web_label_mean"] = float(np.mean(list(per.values())))
-    if thr is not None:
-        abst = (top == nf) | (conf < thr)
-        fruit = y != nf
-        out["not_fruit_abstain"] = float(abst[~fruit].mean())
-        out["fruit_abstain"] = float(abst[fruit & real].mean())
-        out["ece_real"] = ece(conf[real], (top[real] == y[real]).astype(float))
-    return out
 
 
 def main(argv=None):
@@ -223,17 +109,17 @@ def main(argv=None):
     skipped = collections.Counter(s.label for s in samples if s.label not in lab_idx)
     samples = [s for s in samples if s.label in lab_idx]
     log(f"{len(samples)} samples; not in the base labels, skipped: {dict(skipped)}")
-    train_views, val_views = train.plan_views(samples, labels, argparse.Namespace(**{**vars(args), "synth_views": 0}))
+    train_views, val_views = plan_views(samples, labels, argparse.Namespace(**{**vars(args), "synth_views": 0}))
     # views that do not depend on the input view (random crops, composites) vs "eval" views of photos
     fixed = [v for v in train_views if v[1] != "eval"]
     evalv = [v for v in train_views if v[1] == "eval"]
-    run = feature_runner(base, work, args.threads)
-    f_fixed = cache_features(run, samples, fixed, "crop", args, "train-random")
+    run = pooled_runner(base, work, args.threads)
+    f_fixed = cache_pooled_features(run, samples, fixed, "crop", args, "train-random")
     if args.synth_views:  # flat colours, gradients, noise as not_fruit: cached apart, so the views above keep their key
         samples.append(datasets.Sample("<synthetic>", "not_fruit", "synthetic", "train"))
         rng = np.random.default_rng(SEED)
         synth = [(len(samples) - 1, "synth", int(rng.integers(1 << 30))) for _ in range(args.synth_views)]
-        f_fixed = np.concatenate([f_fixed, cache_features(run, samples, synth, "crop", args, "train-synth")])
+        f_fixed = np.concatenate([f_fixed, cache_pooled_features(run, samples, synth, "crop", args, "train-synth")])
         fixed = fixed + synth
 
     def add_photos(photos, views_each, seed, name):
@@ -246,7 +132,7 @@ def main(argv=None):
             for n in range(len(photos))
             for kind in ["eval"] + ["photo"] * (views_each - 1)
         ]
-        return plan, cache_features(run, samples, plan, "crop", args, name)
+        return plan, cache_pooled_features(run, samples, plan, "crop", args, name)
 
     if args.scene_negatives:  # landscapes, sky, leaves...: the shared not-fruit photos are grocery items only
         scenes = datasets.list_folder(pathlib.Path(args.scene_negatives), "nonfruit_scene", "train")
@@ -267,8 +153,8 @@ def main(argv=None):
             f"{len(photos)} corrected photos from {args.feedback}: {dict(collections.Counter(s.label for s in photos))}"
         )
     cand = args.views.split(",") if args.compare else [args.view]
-    f_eval = {v: cache_features(run, samples, evalv, v, args, "train-eval") for v in cand}
-    f_val = {v: cache_features(run, samples, val_views, v, args, "val") for v in cand}
+    f_eval = {v: cache_pooled_features(run, samples, evalv, v, args, "train-eval") for v in cand}
+    f_val = {v: cache_pooled_features(run, samples, val_views, v, args, "val") for v in cand}
     tr_views = fixed + evalv
     y = np.array([lab_idx[samples[i].label] for i, _, _ in tr_views])
     vy = np.array([lab_idx[samples[i].label] for i, _, _ in val_views])
@@ -279,18 +165,18 @@ def main(argv=None):
     def fit(view, **over):
         a = argparse.Namespace(**{**vars(args), **over})
         x = np.concatenate([f_fixed, f_eval[view]])
-        return train_head(x, y, sample_weights(samples, tr_views, y, a), w0, b0, a)
+        return head.fit(x, y, head_sample_weights(samples, tr_views, y, a), w0, b0, a)
 
     if args.compare:
         rows = []
         for v in cand:
             vl = f_val[v].astype(np.float32) @ w0.T + b0
-            rows.append({"model": f"{base.name} (base head)", "view": v, **score(vl, vy, vsrc, labels)})
+            rows.append({"model": f"{base.name} (base head)", "view": v, **val_scores(vl, vy, vsrc, labels)})
         for v in cand:
             for bp in (0.5, 1.0):
                 W, B = fit(v, balance_power=bp)
                 vl = f_val[v].astype(np.float32) @ W.T + B
-                rows.append({"model": f"new head, balance {bp}", "view": v, **score(vl, vy, vsrc, labels)})
+                rows.append({"model": f"new head, balance {bp}", "view": v, **val_scores(vl, vy, vsrc, labels)})
                 log(
                     json.dumps(
                         {k: rows[-1][k] for k in ("model", "view", "grocery", "web", "fruits360", "web_label_mean")}
@@ -306,7 +192,7 @@ def main(argv=None):
                             "model": "new head (crop), probabilities averaged",
                             "view": "+".join(combo),
                             "inferences": len(combo),
-                            **score(np.log(p + 1e-12), vy, vsrc, labels),
+                            **val_scores(np.log(p + 1e-12), vy, vsrc, labels),
                         }
                     )
         (work / "compare.json").write_text(json.dumps(rows, indent=1))
@@ -319,11 +205,11 @@ def main(argv=None):
         )
     W, B = fit(args.view)
     vl = f_val[args.view].astype(np.float32) @ W.T + B
-    cal = np.isin(vsrc, REAL_VAL + ("nonfruit_photo",))
-    T = fit_temperature(vl[cal], vy[cal])
-    thr, fr_abs, nf_abs = choose_threshold(softmax(vl[cal] / T), vy[cal], lab_idx["not_fruit"], args.max_fruit_abstain)
-    val = score(vl, vy, vsrc, labels, T, thr)
-    base_val = score(f_val[args.view].astype(np.float32) @ w0.T + b0, vy, vsrc, labels)
+    cal = np.isin(vsrc, REAL_VAL_SOURCES + ("nonfruit_photo",))
+    c = calibrate(vl[cal], vy[cal], lab_idx["not_fruit"], args.max_fruit_abstain)
+    T, thr = c.temperature, c.abstain_threshold
+    val = val_scores(vl, vy, vsrc, labels, T, thr)
+    base_val = val_scores(f_val[args.view].astype(np.float32) @ w0.T + b0, vy, vsrc, labels)
     log("val:", json.dumps({"temperature": T, "threshold": thr, **val}))
     write_model(
         base,
@@ -331,13 +217,12 @@ def main(argv=None):
         W / T,
         B / T,
         labels,
-        f_val[args.view][:24].astype(np.float32),
         args,
         {
             "temperature": T,
             "abstain_threshold": thr,
-            "val_fruit_abstain_rate": fr_abs,
-            "val_not_fruit_abstain_rate": nf_abs,
+            "val_fruit_abstain_rate": c.fruit_abstain_rate,
+            "val_not_fruit_abstain_rate": c.not_fruit_abstain_rate,
             "val": val,
             "val_base_head_same_view": base_val,
             "train_counts": {
@@ -351,92 +236,27 @@ def main(argv=None):
     )
 
 
-def write_model(base, out, W, B, labels, check_feats, args, info):
+def write_model(base, out, W, B, labels, args, info):
     out.mkdir(parents=True, exist_ok=True)
-    data, head = tflite_head.with_head(tflite_head.read(base / "model.tflite"), W, B)
-    (out / "model.tflite").write_bytes(data)
+    model_path, file_bytes, head_at = write_head_model(base, out, W, B)
     (out / "labels.txt").write_text("\n".join(labels) + "\n")
-    checks = check_runtimes(out / "model.tflite", base, W, B, args)
-    card = json.loads((base / "model_card.json").read_text())
-    for k in ("metrics", "bench", "targets", "validation", "runtime_checks"):
-        card.pop(k, None)
-    card.update(
-        {
-            "model_id": out.name,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "parent_model": base.name,
-            "architecture": f"{base.name}'s network up to the pooled features (bytes unchanged), new linear classifier "
-            "(float32) trained on those features, temperature folded into it",
-            "file_bytes": len(data),
-            "quantization": card.get("quantization", "") + "; classifier head float32",
-            "head": head,
-            "temperature": info["temperature"],
-            "abstain_threshold": info["abstain_threshold"],
-            "abstain_threshold_selection": f"largest threshold (step 0.01) keeping the fruit abstain rate on the real-photo "
-            f"val splits (grocery, web photos) <= {args.max_fruit_abstain:.0%}; temperature "
-            "fitted by NLL on the same val photos plus the not-fruit val photos",
-            "validation": info,
-            "runtime_checks": checks,
-            "training": {
-                "seed": SEED,
-                "method": "head on cached pooled features (training/train_head.py)",
-                "input_view": args.view,
-                "balance_power": args.balance_power,
-                "balance_within": args.balance_within,
-                "studio_weight": args.studio_weight,
-                "anchor": args.anchor,
-                "epochs": args.epochs,
-                "lr": args.lr,
-                "label_smoothing": args.smoothing,
-                "photo_views": args.photo_views,
-                "synth_views": args.synth_views,
-                "scene_negatives": args.scene_negatives,
-                "scene_views": args.scene_views if args.scene_negatives else None,
-                "scene_weight": args.scene_weight if args.scene_negatives else None,
-                "feedback": args.feedback,
-                "command": "training/train_head.py " + " ".join(sys.argv[1:]),
-            },
-        }
+    # the written model vs numpy (features of the base backbone -> new head -> softmax), on both runtimes
+    x = np.random.default_rng(SEED).uniform(-1, 1, (8, 224, 224, 3)).astype(np.float32)
+    ref = softmax(pooled_runner(base, pathlib.Path(args.work), args.threads)(x) @ W.T + B)
+    checks = accept.check_head_model(model_path, x, ref, pathlib.Path(args.work), args.threads)
+    model_card = card.head_card(
+        json.loads((base / "model_card.json").read_text()),
+        args,
+        model_id=out.name,
+        parent=base.name,
+        file_bytes=file_bytes,
+        head=head_at,
+        info=info,
+        checks=checks,
+        command="python -m training.train_head " + " ".join(sys.argv[1:]),
     )
-    (out / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
-    log(f"wrote {out} ({len(data)} bytes)")
-
-
-def check_runtimes(model_path, base, W, B, args):
-    """The written model vs numpy (features of the base backbone -> new head -> softmax), on both runtimes."""
-    rng = np.random.default_rng(SEED)
-    x = rng.uniform(-1, 1, (8, 224, 224, 3)).astype(np.float32)
-    run = feature_runner(base, pathlib.Path(args.work), args.threads)
-    ref = softmax(run(x) @ W.T + B)
-    work = pathlib.Path(args.work)
-    np.save(work / "head_check_x.npy", x)
-    np.save(work / "head_check_ref.npy", ref)
-    from ai_edge_litert.interpreter import Interpreter
-
-    it = Interpreter(model_path=str(model_path), num_threads=args.threads)
-    it.allocate_tensors()
-    lite = invoke_each(it, x)
-    checks = {
-        "ai_edge_litert": {
-            "max_abs_diff": float(np.abs(lite - ref).max()),
-            "top1_agree": float((lite.argmax(1) == ref.argmax(1)).mean()),
-        }
-    }
-    serving_py = REPO / "functions" / "venv" / "bin" / "python"
-    code = (
-        f"import sys, json; sys.path.insert(0, {str(HERE)!r}); import train_check as c; "
-        f"print(json.dumps(c.check({str(model_path)!r}, {str(work / 'head_check_x.npy')!r}, {str(work / 'head_check_ref.npy')!r})))"
-    )
-    r = subprocess.run([str(serving_py), "-c", code], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit("tflite-runtime check failed to run:\n" + r.stderr)
-    checks["tflite_runtime"] = json.loads(r.stdout.strip().splitlines()[-1])
-    log("runtime checks:", json.dumps(checks))
-    for name, c in checks.items():
-        if c["top1_agree"] < 1.0 or c["max_abs_diff"] > 1e-4:
-            shutil.rmtree(model_path.parent)
-            raise SystemExit(f"REJECTED: {name} differs from the numpy reference: {c}")
-    return checks
+    (out / "model_card.json").write_text(json.dumps(model_card, indent=2) + "\n")
+    log(f"wrote {out} ({file_bytes} bytes)")
 
 
 if __name__ == "__main__":

@@ -9,14 +9,10 @@ crop43: the central part at most 4:3, then squashed (half way between crop and s
 
 from __future__ import annotations
 
-import pathlib
-import sys
-
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "functions"))
-from fruitclf.ml import preprocess  # noqa: E402
+from fruitclf.ml import preprocess
 
 SIZE = 224
 PAD_GREY = (127, 127, 127)

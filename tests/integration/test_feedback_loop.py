@@ -7,8 +7,6 @@ so publishing a model does not touch the repository's functions/models."""
 
 import io
 import json
-import pathlib
-import sys
 
 import numpy as np
 import pytest
@@ -16,17 +14,7 @@ from PIL import Image
 
 from integration.inprocess import post_image
 from support import emulators
-
-TRAINING = pathlib.Path(__file__).resolve().parents[2] / "training"
-
-
-@pytest.fixture
-def feedback_tools():
-    sys.path.insert(0, str(TRAINING))
-    import feedback
-
-    yield feedback
-    sys.path.remove(str(TRAINING))
+from training import feedback
 
 
 @pytest.fixture
@@ -57,7 +45,6 @@ def striped_photo(seed: int) -> bytes:
 def test_corrections_train_a_model_that_one_org_gets_first_then_everyone(
     app_client,  # noqa: F811 - the fixture
     models_dir,
-    feedback_tools,
     tmp_path,
 ):
     base = (models_dir / "DEFAULT").read_text().strip()
@@ -79,18 +66,18 @@ def test_corrections_train_a_model_that_one_org_gets_first_then_everyone(
     assert export.status_code == 200
     (tmp_path / "feedback.jsonl").write_bytes(export.data)
     labels = (models_dir / base / "labels.txt").read_text().split()
-    fetched = feedback_tools.fetch(feedback_tools.read_export(tmp_path / "feedback.jsonl"), tmp_path / "photos", labels)
+    fetched = feedback.fetch(feedback.read_export(tmp_path / "feedback.jsonl"), tmp_path / "photos", labels)
     assert fetched == {"kept": {doc["id"]: "papaya" for doc in docs}, "skipped": []}
 
     # 2. a new model version: the current model with its head retrained on those photos
     candidate = f"{base}-fb-test"
-    report = feedback_tools.retrain(models_dir / base, tmp_path / "photos", models_dir / candidate)
+    report = feedback.retrain(models_dir / base, tmp_path / "photos", models_dir / candidate)
     assert report["photos"] == 4 and report["top1_before"] == 0.0 and report["top1_after"] == 1.0
     card = json.loads((models_dir / candidate / "model_card.json").read_text())
     assert card["model_id"] == candidate and card["parent_model"] == base
 
     # 3. both models on the same photos, through `python -m fruitclf evaluate`
-    compared = feedback_tools.compare(models_dir, base, candidate, [tmp_path / "photos"])[str(tmp_path / "photos")]
+    compared = feedback.compare(models_dir, base, candidate, [tmp_path / "photos"])[str(tmp_path / "photos")]
     assert compared[base]["top1"] == 0.0 and compared[candidate]["top1"] == 1.0
 
     # 4. pinned for one organisation: its people get the new model, everyone else the default

@@ -1,14 +1,11 @@
-"""training/feedback.py reads the feedback export in both formats and keeps only the photos that teach a label."""
+"""training.feedback reads the feedback export in both formats and keeps only the photos that teach a label."""
 
 import csv
 import io
 import json
 import pathlib
-import sys
 
-import pytest
-
-TRAINING = pathlib.Path(__file__).resolve().parents[2] / "training"
+from training import feedback
 
 ROWS = [
     {"id": "a", "imagePath": "users/u/a.jpg", "modelLabel": "apple", "correctedLabel": "pear", "correct": False},
@@ -17,15 +14,6 @@ ROWS = [
     {"id": "d", "imagePath": "users/u/d.jpg", "modelLabel": "kiwi", "correctedLabel": "durian", "correct": False},
     {"id": "e", "imagePath": "users/u/gone.jpg", "modelLabel": "kiwi", "correctedLabel": "melon", "correct": False},
 ]
-
-
-@pytest.fixture
-def feedback():
-    sys.path.insert(0, str(TRAINING))
-    import feedback
-
-    yield feedback
-    sys.path.remove(str(TRAINING))
 
 
 def write_csv(path: pathlib.Path) -> None:
@@ -38,7 +26,7 @@ def write_csv(path: pathlib.Path) -> None:
     path.write_text(out.getvalue())
 
 
-def test_both_export_formats_read_alike(feedback, tmp_path):
+def test_both_export_formats_read_alike(tmp_path):
     (tmp_path / "f.jsonl").write_text("".join(json.dumps(row) + "\n" for row in ROWS))
     write_csv(tmp_path / "f.csv")
     as_jsonl, as_csv = feedback.read_export(tmp_path / "f.jsonl"), feedback.read_export(tmp_path / "f.csv")
@@ -46,7 +34,7 @@ def test_both_export_formats_read_alike(feedback, tmp_path):
     assert labels == [feedback.example_label(row) for row in as_csv] == ["pear", "lime", None, "durian", "melon"]
 
 
-def test_fetch_keeps_corrected_and_confirmed_photos_and_lists_the_rest(feedback, tmp_path):
+def test_fetch_keeps_corrected_and_confirmed_photos_and_lists_the_rest(tmp_path):
     for name in ("a", "b", "c", "d"):
         (tmp_path / "images" / "users" / "u").mkdir(parents=True, exist_ok=True)
         (tmp_path / "images" / "users" / "u" / f"{name}.jpg").write_bytes(name.encode())

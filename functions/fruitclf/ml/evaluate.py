@@ -34,9 +34,9 @@ def iter_labelled(root: pathlib.Path):
 
 def ece(conf, correct, bins: int = 15) -> float | None:
     """Expected calibration error: |accuracy - confidence| per equal-width confidence bin (lo, hi], weighted by
-    the bin's share of the images (a confidence of exactly 0 counts in the first bin); None without images."""
-    conf = np.asarray(conf, dtype=np.float64)
-    correct = np.asarray(correct, dtype=np.float64)
+    the bin's share of the images (a confidence of exactly 0 counts in the first bin); None without images.
+    Computed in the precision it is given (training passes float32 probabilities, evaluate_dir Python floats)."""
+    conf, correct = np.asarray(conf), np.asarray(correct)
     if conf.size == 0:
         return None
     e = 0.0
