@@ -168,33 +168,7 @@ def main(argv=None):
         return head.fit(x, y, head_sample_weights(samples, tr_views, y, a), w0, b0, a)
 
     if args.compare:
-        rows = []
-        for v in cand:
-            vl = f_val[v].astype(np.float32) @ w0.T + b0
-            rows.append({"model": f"{base.name} (base head)", "view": v, **val_scores(vl, vy, vsrc, labels)})
-        for v in cand:
-            for bp in (0.5, 1.0):
-                W, B = fit(v, balance_power=bp)
-                vl = f_val[v].astype(np.float32) @ W.T + B
-                rows.append({"model": f"new head, balance {bp}", "view": v, **val_scores(vl, vy, vsrc, labels)})
-                log(
-                    json.dumps(
-                        {k: rows[-1][k] for k in ("model", "view", "grocery", "web", "fruits360", "web_label_mean")}
-                    )
-                )
-        if "crop" in cand:  # a few views averaged (one inference each): the crop head on every view's features
-            W, B = fit("crop")
-            for combo in (("crop", "squash"), ("crop", "crop43"), tuple(cand)):
-                if all(v in cand for v in combo):
-                    p = np.mean([softmax(f_val[v].astype(np.float32) @ W.T + B) for v in combo], axis=0)
-                    rows.append(
-                        {
-                            "model": "new head (crop), probabilities averaged",
-                            "view": "+".join(combo),
-                            "inferences": len(combo),
-                            **val_scores(np.log(p + 1e-12), vy, vsrc, labels),
-                        }
-                    )
+        rows = compare_heads(fit, f_val, w0, b0, vy, vsrc, labels, cand, base.name)
         (work / "compare.json").write_text(json.dumps(rows, indent=1))
         log(f"wrote {work / 'compare.json'}")
         return
@@ -234,6 +208,36 @@ def main(argv=None):
             "seconds": round(time.time() - t_start),
         },
     )
+
+
+def compare_heads(fit, f_val, w0, b0, vy, vsrc, labels, cand, base_name):
+    """Val scores of the base head and of new heads per input view and balance power, and of a few views averaged."""
+    rows = []
+    for v in cand:
+        vl = f_val[v].astype(np.float32) @ w0.T + b0
+        rows.append({"model": f"{base_name} (base head)", "view": v, **val_scores(vl, vy, vsrc, labels)})
+    for v in cand:
+        for bp in (0.5, 1.0):
+            W, B = fit(v, balance_power=bp)
+            vl = f_val[v].astype(np.float32) @ W.T + B
+            rows.append({"model": f"new head, balance {bp}", "view": v, **val_scores(vl, vy, vsrc, labels)})
+            log(
+                json.dumps({k: rows[-1][k] for k in ("model", "view", "grocery", "web", "fruits360", "web_label_mean")})
+            )
+    if "crop" in cand:  # a few views averaged (one inference each): the crop head on every view's features
+        W, B = fit("crop")
+        for combo in (("crop", "squash"), ("crop", "crop43"), tuple(cand)):
+            if all(v in cand for v in combo):
+                p = np.mean([softmax(f_val[v].astype(np.float32) @ W.T + B) for v in combo], axis=0)
+                rows.append(
+                    {
+                        "model": "new head (crop), probabilities averaged",
+                        "view": "+".join(combo),
+                        "inferences": len(combo),
+                        **val_scores(np.log(p + 1e-12), vy, vsrc, labels),
+                    }
+                )
+    return rows
 
 
 def write_model(base, out, W, B, labels, args, info):
