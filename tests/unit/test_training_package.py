@@ -31,6 +31,7 @@ NEED_TRAINING_VENV = {
     "features",
     "finetune",
     "head",
+    "int8_probe",
     "probe_backbones",
     "tflite_head",
     "train",
