@@ -5,7 +5,7 @@ so that deploy-time discovery and cold starts stay fast. Region, instances and t
 (functions/.env.<project>), which `firebase deploy` reads when it imports this file.
 """
 
-from firebase_functions import https_fn, options, params, storage_fn
+from firebase_functions import https_fn, options, params, storage_fn, tasks_fn
 
 from fruitclf.config import settings
 from fruitclf.doors import cloud_functions
@@ -41,3 +41,23 @@ def api(req: https_fn.Request) -> https_fn.Response:
 def classify_upload(event: storage_fn.CloudEvent[storage_fn.StorageObjectData]) -> None:
     """Mobile path: an image uploaded with the Storage SDK to uploads/<uid>/<name>."""
     cloud_functions.handle_storage_upload(event)
+
+
+# A task queue (Cloud Tasks) named after the function, hence a name of letters only. Each chunk is one task;
+# an instance classifies one chunk at a time (one CPU), the queue's limits are settings.
+@tasks_fn.on_task_dispatched(
+    rate_limits=options.RateLimits(
+        max_concurrent_dispatches=SETTINGS.bulk_queue_concurrency,
+        max_dispatches_per_second=SETTINGS.bulk_queue_per_second,
+    ),
+    retry_config=options.RetryConfig(
+        max_attempts=SETTINGS.bulk_queue_attempts, min_backoff_seconds=1, max_backoff_seconds=300
+    ),
+    memory=options.MemoryOption.GB_1,
+    cpu=1,
+    concurrency=1,
+    timeout_sec=540,
+)
+def bulkchunk(req: tasks_fn.CallableRequest) -> dict:
+    """One chunk of an org's bulk job (POST /api/orgs/<org>/jobs queues them)."""
+    return cloud_functions.handle_bulk_chunk(req.data)

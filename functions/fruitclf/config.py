@@ -103,6 +103,16 @@ class Settings:
             os.environ.get("APP_CHECK_JWKS_URL", "") or "https://firebaseappcheck.googleapis.com/v1/jwks"
         )
     )
+    # Bulk jobs (docs/operations.md): images an org's jobs may classify per UTC day, and the chunk (one task) size
+    # a job gets when its request names none.
+    bulk_daily_images: int = field(default_factory=lambda: _int("BULK_DAILY_IMAGES", 20_000))
+    bulk_chunk_size: int = field(default_factory=lambda: _int("BULK_CHUNK_SIZE", 50))
+    bulk_max_images: int = field(default_factory=lambda: _int("BULK_MAX_IMAGES", 50_000))
+    # The bulk queue (Cloud Tasks): chunks running at once, chunks started per second, tries per chunk. Each
+    # running chunk holds one instance of `bulkchunk` (a CPU classifying); the defaults suit the emulators' 2 CPUs.
+    bulk_queue_concurrency: int = field(default_factory=lambda: _int("BULK_QUEUE_CONCURRENCY", 2))
+    bulk_queue_per_second: float = field(default_factory=lambda: _float("BULK_QUEUE_PER_SECOND", 5.0))
+    bulk_queue_attempts: int = field(default_factory=lambda: _int("BULK_QUEUE_ATTEMPTS", 5))
     # Cloud Functions options, read when `firebase deploy` imports main.py.
     region: str = field(default_factory=lambda: os.environ.get("REGION", "") or "us-central1")
     min_instances: int = field(default_factory=lambda: _int("MIN_INSTANCES", 0))

@@ -32,6 +32,8 @@ os.environ.setdefault("FIRESTORE_EMULATOR_HOST", FIRESTORE_HOST)
 os.environ.setdefault("STORAGE_EMULATOR_HOST", STORAGE)
 os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", AUTH.removeprefix("http://"))
 os.environ.setdefault("GCLOUD_PROJECT", PROJECT)
+TASKS = "127.0.0.1:9499"
+os.environ.setdefault("CLOUD_TASKS_EMULATOR_HOST", TASKS)
 # What Cloud Functions (and the functions emulator) give the function, for the app run in-process.
 os.environ.setdefault("FIREBASE_CONFIG", json.dumps({"projectId": PROJECT, "storageBucket": BUCKET}))
 

@@ -45,9 +45,9 @@ def default_manifest() -> dict:
     return manifest()
 
 
-def test_both_functions_in_one_region_without_needing_a_bucket(default_manifest):
+def test_every_function_in_one_region_without_needing_a_bucket(default_manifest):
     endpoints = default_manifest["endpoints"]
-    assert set(endpoints) == {"api", "classify_upload"}
+    assert set(endpoints) == {"api", "classify_upload", "bulkchunk"}
     assert {tuple(e["region"]) for e in endpoints.values()} == {("us-central1",)}
     assert endpoints["classify_upload"]["eventTrigger"]["eventFilters"] == {"bucket": "{{ params.STORAGE_BUCKET }}"}
     assert endpoints["classify_upload"]["eventTrigger"]["eventType"] == "google.cloud.storage.object.v1.finalized"
@@ -69,11 +69,26 @@ def test_a_first_deploy_asks_for_no_secret(default_manifest):
         assert endpoint["secretEnvironmentVariables"] == []
 
 
-def test_openai_secret_is_bound_to_both_functions_when_asked_for():
+def test_openai_secret_is_bound_to_the_interactive_functions_when_asked_for():
+    """Bulk jobs never ask for a second opinion: the queue's function gets no key."""
     with_secret = manifest(USE_OPENAI_SECRET="true")
     assert [p["name"] for p in with_secret["params"]] == ["OPENAI_API_KEY"]
-    for endpoint in with_secret["endpoints"].values():
-        assert [s["key"] for s in endpoint["secretEnvironmentVariables"]] == ["OPENAI_API_KEY"]
+    endpoints = with_secret["endpoints"]
+    for name in ("api", "classify_upload"):
+        assert [s["key"] for s in endpoints[name]["secretEnvironmentVariables"]] == ["OPENAI_API_KEY"]
+    assert endpoints["bulkchunk"]["secretEnvironmentVariables"] == []
+
+
+def test_bulk_queue_limits_are_settings():
+    """The queue Cloud Tasks makes for `bulkchunk` takes its rate, concurrency and retries from the settings;
+    one instance classifies one chunk at a time."""
+    endpoint = manifest(BULK_QUEUE_CONCURRENCY="6", BULK_QUEUE_PER_SECOND="2.5", BULK_QUEUE_ATTEMPTS="7")["endpoints"][
+        "bulkchunk"
+    ]
+    trigger = endpoint["taskQueueTrigger"]
+    assert trigger["rateLimits"] == {"maxConcurrentDispatches": 6, "maxDispatchesPerSecond": 2.5}
+    assert trigger["retryConfig"]["maxAttempts"] == 7
+    assert (endpoint["concurrency"], endpoint["timeoutSeconds"]) == (1, 540)
 
 
 def test_region_and_instances_are_settings():

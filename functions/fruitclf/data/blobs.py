@@ -26,6 +26,15 @@ def get(path: str) -> bytes:
     return bucket().blob(path).download_as_bytes(timeout=30)
 
 
+def get_at_most(path: str, max_bytes: int) -> bytes | None:
+    """The object's first `max_bytes` + 1 bytes (enough to tell that it is too large without reading it all), or
+    None when there is no such object."""
+    try:
+        return bucket().blob(path).download_as_bytes(start=0, end=max_bytes, timeout=30)
+    except gexc.NotFound:
+        return None
+
+
 def get_if_exists(path: str) -> bytes | None:
     """The object's bytes, or None when there is none (another door may have consumed an upload meanwhile)."""
     try:
@@ -48,3 +57,8 @@ def delete_quietly(path: str) -> None:
 def stat(path: str) -> Blob | None:
     """The object's metadata (size, content type), or None when there is no such object."""
     return bucket().get_blob(path, timeout=30)
+
+
+def list_names(prefix: str, limit: int) -> list[str]:
+    """The names of the objects under `prefix`, at most `limit` (in name order)."""
+    return [blob.name for blob in bucket().list_blobs(prefix=prefix, max_results=limit, timeout=60)]

@@ -36,3 +36,10 @@ def handle_storage_upload(event) -> None:
     from .upload_trigger import on_upload
 
     on_upload(event.data)
+
+
+def handle_bulk_chunk(data) -> dict:
+    """One chunk of an org's bulk job, delivered by the task queue."""
+    from .bulk_task import on_chunk
+
+    return on_chunk(data)

@@ -161,11 +161,7 @@ def _storing_image(path: str, jpeg: bytes) -> Iterator[str]:
 def _document(prediction: Prediction, image_path: str, source: str, org: OrgConfig, extra: dict | None) -> dict:
     """The classification as stored, before its second opinion and timings are known."""
     return {
-        "label": prediction.label,
-        "confidence": round(prediction.confidence, 6),
-        "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
-        "abstained": prediction.abstained,
-        "modelVersion": prediction.model_id,
+        **_answer(prediction),
         "imagePath": image_path,
         "source": source,
         "org": org.org_id,
@@ -174,6 +170,27 @@ def _document(prediction: Prediction, image_path: str, source: str, org: OrgConf
         "createdAt": utcnow(),
         **(extra or {}),
     }
+
+
+def _answer(prediction: Prediction) -> dict:
+    """The model's answer as every stored result holds it."""
+    return {
+        "label": prediction.label,
+        "confidence": round(prediction.confidence, 6),
+        "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
+        "abstained": prediction.abstained,
+        "modelVersion": prediction.model_id,
+    }
+
+
+def classify_for_job(org: OrgConfig, data: bytes) -> dict:
+    """The model's answer for one image of an org's bulk job: the same checks, pipeline and model as every other
+    door, without a stored copy (the image stays where the org put it) and without a second opinion. An image
+    that cannot be classified raises its ApiError (4xx), as it would for an upload."""
+    cfg = settings()
+    classifier = get_classifier(org.model_id)
+    image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.input_size)
+    return _answer(classifier.classify(image.model_input))
 
 
 def _timings(started: float, decoded: float, classified: float) -> dict:

@@ -15,6 +15,8 @@ from . import monitoring, orgs
 from .identity import Caller
 from .orgs import OrgConfig
 
+DAY_S = 24 * 60 * 60
+
 
 def per_minute(caller: Caller) -> int:
     """The caller's own classifications a minute (their org has its own limit besides)."""
@@ -33,6 +35,12 @@ def enforce(caller: Caller, org: OrgConfig) -> None:
         if wait is not None:
             monitoring.record_rate_limited(org.org_id)
             raise too_many("rate-limited", f"Too many requests: {who} may classify {limit} images a minute.", wait)
+
+
+def take_bulk_image(org_id: str) -> bool:
+    """Take one image of the org's daily bulk budget (BULK_DAILY_IMAGES a UTC day); False when none is left.
+    Bulk jobs spend this, never the per-minute limits that interactive requests share."""
+    return ratelimits.take(f"bulk-{org_id}", settings().bulk_daily_images, window_s=DAY_S) is None
 
 
 def take_invitation(caller: Caller) -> None:

@@ -84,19 +84,22 @@ _cache_lock = threading.Lock()
 def config_for(caller: Caller) -> OrgConfig:
     if not caller.org:
         return default_config(anonymous=caller.anonymous)
+    return config_of(caller.org)
+
+
+def config_of(org_id: str) -> OrgConfig:
+    """An org's configuration (cached per instance for a short while); 403 `unknown-org` when it is gone."""
     now = time.monotonic()
     with _cache_lock:
-        hit = _cache.get(caller.org)
+        hit = _cache.get(org_id)
         if hit and now - hit[0] < _CACHE_TTL_S:
             return hit[1]
-    data = org_docs.read(caller.org)
+    data = org_docs.read(org_id)
     if data is None:
-        raise errors.forbidden(
-            f"Your account belongs to organisation {caller.org!r}, which does not exist.", "unknown-org"
-        )
-    config = from_document(caller.org, data)
+        raise errors.forbidden(f"Your account belongs to organisation {org_id!r}, which does not exist.", "unknown-org")
+    config = from_document(org_id, data)
     with _cache_lock:
-        _cache[caller.org] = (now, config)
+        _cache[org_id] = (now, config)
     return config
 
 

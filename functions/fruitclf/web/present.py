@@ -34,3 +34,29 @@ def classification(doc: dict) -> dict:
     body = {"id": doc["id"], **{field: _json_value(doc.get(field)) for field in PUBLIC_FIELDS}}
     body["imageUrl"] = f"/api/classifications/{doc['id']}/image"
     return body
+
+
+JOB_FIELDS = (
+    "prefix",
+    "state",
+    "pausedReason",
+    "total",
+    "done",
+    "failed",
+    "pending",
+    "perLabel",
+    "perSecond",
+    "secondsLeft",
+    "chunkSize",
+    "chunkCount",
+    "run",
+    "modelId",
+    "createdBy",
+    "createdAt",
+    "finishedAt",
+)
+
+
+def job(doc: dict) -> dict:
+    """A bulk job; a listed job carries no counts (read the job itself for its progress)."""
+    return {"id": doc["id"], **{field: _json_value(doc[field]) for field in JOB_FIELDS if field in doc}}

@@ -1,0 +1,109 @@
+"""One chunk of a bulk job, as the queue delivers it: classify each image not yet recorded, as the org.
+
+A chunk may be delivered twice, retried after an instance died half way, or run beside the same chunk of a later
+run (a resume): each image's outcome is written with `create` in the same commit as the job's counters, so
+whatever overlaps, an image is recorded and counted once. The job's state is read again before every image, so
+a cancel stops a running chunk within one image. An image's own fault (not an image, too large, gone) is its
+outcome, `failed` with the reason; anything else (an outage) fails the task, and the queue retries it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from .. import errors
+from ..config import settings
+from ..data import blobs, jobs
+from ..data.clock import utcnow
+from . import classify, limits, orgs
+
+log = logging.getLogger(__name__)
+
+
+def run_chunk(org_id: str, job_id: str, chunk_no: int) -> str:
+    """Process chunk `chunk_no`; returns what happened ("done", "stopped", "paused", "skipped") for the log."""
+    started = time.perf_counter()
+    job = jobs.read_job(org_id, job_id)
+    chunk = jobs.read_chunk(org_id, job_id, chunk_no) if job else None
+    if chunk is None or job["state"] != "running":
+        return _logged(org_id, job_id, chunk_no, "skipped", 0, started)
+    recorded = 0
+    if not chunk["done"]:
+        already = jobs.recorded_items(org_id, job_id, chunk["paths"])
+        try:
+            org = orgs.config_of(org_id)
+            org.require("classification")
+            org.require_model()
+        except errors.ApiError as exc:  # fixed by an admin, then resumed: no point retrying the task
+            _pause(org_id, job_id, exc.code)
+            return _logged(org_id, job_id, chunk_no, "paused", 0, started)
+        for path in chunk["paths"]:
+            if path in already:
+                continue
+            if _state(org_id, job_id) != "running":
+                return _logged(org_id, job_id, chunk_no, "stopped", recorded, started)
+            if not limits.take_bulk_image(org_id):
+                _pause(org_id, job_id, "daily-budget")
+                return _logged(org_id, job_id, chunk_no, "paused", recorded, started)
+            item, counts = _outcome(org, path)
+            recorded += jobs.record_item(org_id, job_id, item, counts)
+        jobs.mark_chunk_done(org_id, job_id, chunk_no)
+    finish_if_complete(org_id, job_id)
+    return _logged(org_id, job_id, chunk_no, "done", recorded, started)
+
+
+def _outcome(org: orgs.OrgConfig, path: str) -> tuple[dict, dict]:
+    """The image's outcome document and what it adds to the job's counters."""
+    data = blobs.get_at_most(path, settings().max_upload_size)
+    try:
+        if data is None:
+            raise errors.not_found("The image was removed before the job reached it.", "image-not-found")
+        answer = classify.classify_for_job(org, data)
+    except errors.ApiError as exc:
+        if exc.status >= 500:
+            raise
+        return {"path": path, "status": "failed", "error": exc.to_dict()["error"]}, {"failed": 1}
+    return {"path": path, "status": "done", **answer}, {"done": 1, f"perLabel.{answer['label']}": 1}
+
+
+def _state(org_id: str, job_id: str) -> str | None:
+    job = jobs.read_job(org_id, job_id)
+    return job["state"] if job else None
+
+
+def _pause(org_id: str, job_id: str, reason: str) -> None:
+    jobs.change_job(
+        org_id, job_id, lambda job: {"state": "paused", "pausedReason": reason} if job["state"] == "running" else None
+    )
+
+
+def finish_if_complete(org_id: str, job_id: str) -> dict | None:
+    """Mark the job done once every image has an outcome; returns the job when this call finished it."""
+    job = jobs.read_job(org_id, job_id)
+    if job is None or job["state"] != "running":
+        return None
+    counts = jobs.job_counts(org_id, job_id)
+    if int(counts.get("done", 0)) + int(counts.get("failed", 0)) < job["total"]:
+        return None
+    return jobs.change_job(
+        org_id, job_id, lambda job: {"state": "done", "finishedAt": utcnow()} if job["state"] == "running" else None
+    )
+
+
+def _logged(org_id: str, job_id: str, chunk_no: int, outcome: str, recorded: int, started: float) -> str:
+    log.info(
+        json.dumps(
+            {
+                "event": "bulk-chunk",
+                "org": org_id,
+                "job": job_id,
+                "chunk": chunk_no,
+                "outcome": outcome,
+                "recorded": recorded,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        )
+    )
+    return outcome

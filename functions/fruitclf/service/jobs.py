@@ -1,0 +1,212 @@
+"""Bulk jobs: an org admin has every image under a Storage prefix the org owns classified, as the org.
+
+start: list the prefix, fix the chunks (one task each), write the job, queue its chunks (service/bulk.py runs
+them). cancel and resume change the job's state; resume queues again, under a new run number, every chunk not
+yet finished. Every rule here decides on the caller first: only an admin of the org, as Auth has them now.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .. import errors
+from ..config import settings
+from ..data import blobs, jobs, tasks
+from ..data.clock import utcnow
+from . import access, orgs
+from .bulk import finish_if_complete
+from .identity import Caller
+
+TASK_FUNCTION = "bulkchunk"  # functions/main.py; the queue is named after it (letters and digits only)
+TASK_DEADLINE_S = 540  # as long as the function may run (its timeout_sec)
+MAX_CHUNK_SIZE = 200
+# One job's tasks: several jobs together stay below the 10,000 tasks a queue holds waiting (the emulator refuses
+# more, with the same 409 as a duplicate name).
+MAX_CHUNKS = 2_000
+LIST_LIMIT = 50
+STATES = ("running", "paused", "cancelled", "done")
+_FOLDERS = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/){1,8}")
+_JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+_enqueuers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="enqueue")
+
+
+def start(caller: Caller, org_id: str, body: dict) -> dict:
+    """Start a job over `body["prefix"]` (orgs/<org>/bulk/<folder>/...), `body["chunkSize"]` images a task."""
+    caller = access.require_admin(caller, org_id)
+    prefix, chunk_size = _validated(org_id, body)
+    org = orgs.config_of(org_id)
+    org.require("classification")
+    org.require_model()
+    cfg = settings()
+    paths = [name for name in blobs.list_names(prefix, cfg.bulk_max_images + 1) if not name.endswith("/")]
+    if not paths:
+        raise errors.ApiError(422, "empty-prefix", f"There are no objects under {prefix!r}: upload the images first.")
+    if len(paths) > cfg.bulk_max_images:
+        raise errors.ApiError(
+            413, "too-many-images", f"A job takes at most {cfg.bulk_max_images} images; split the folder."
+        )
+    chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]
+    if len(chunks) > MAX_CHUNKS:
+        raise errors.bad_request(
+            f"{len(paths)} images in chunks of {chunk_size} make {len(chunks)} tasks, more than {MAX_CHUNKS}: "
+            f"send a chunkSize of at least {-(-len(paths) // MAX_CHUNKS)}.",
+            "invalid-job",
+        )
+    job_id = jobs.new_job_id()
+    job = jobs.create_job(
+        org_id,
+        job_id,
+        {
+            "prefix": prefix,
+            "state": "running",
+            "run": 1,
+            "runStartedAt": utcnow(),
+            "processedAtRunStart": 0,
+            "total": len(paths),
+            "chunkSize": chunk_size,
+            "chunkCount": len(chunks),
+            "modelId": org.model_id,
+            "createdBy": caller.uid,
+            "pausedReason": None,
+            "finishedAt": None,
+        },
+        chunks,
+    )
+    _queue(org_id, job_id, 1, range(len(chunks)))
+    return with_progress(job, {})
+
+
+def _validated(org_id: str, body: dict) -> tuple[str, int]:
+    prefix = body.get("prefix")
+    root = f"orgs/{org_id}/bulk/"
+    if not isinstance(prefix, str) or not prefix.startswith(root):
+        raise errors.bad_request(
+            f"prefix must be a folder under {root!r} (where the org's bulk images go).", "invalid-job"
+        )
+    prefix = prefix if prefix.endswith("/") else prefix + "/"
+    if not _FOLDERS.fullmatch(prefix[len(root) :]):
+        raise errors.bad_request(
+            "prefix folders are letters, digits, '.', '_' and '-' (not starting with '.'), at most 8 deep.",
+            "invalid-job",
+        )
+    chunk_size = body.get("chunkSize", settings().bulk_chunk_size)
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise errors.bad_request(f"chunkSize must be a whole number from 1 to {MAX_CHUNK_SIZE}.", "invalid-job")
+    unknown = set(body) - {"prefix", "chunkSize"}
+    if unknown:
+        raise errors.bad_request(f"Unknown fields: {', '.join(sorted(unknown))}.", "invalid-job")
+    return prefix, chunk_size
+
+
+def task_id(org_id: str, job_id: str, run: int, chunk: int) -> str:
+    """A chunk's task name in one run: a duplicated enqueue is refused by the queue, and each resume (a new run)
+    may queue the chunk again. The job id (random) comes first, as Cloud Tasks prefers for names."""
+    return f"{job_id}-{org_id}-r{run}-c{chunk}"
+
+
+def _queue(org_id: str, job_id: str, run: int, chunks) -> None:
+    def put(chunk: int) -> bool:
+        payload = {"org": org_id, "job": job_id, "chunk": chunk, "run": run}
+        return tasks.enqueue(TASK_FUNCTION, task_id(org_id, job_id, run, chunk), payload, TASK_DEADLINE_S)
+
+    list(_enqueuers.map(put, chunks))
+
+
+def get(caller: Caller, org_id: str, job_id: str) -> dict:
+    access.require_admin(caller, org_id)
+    return with_progress(_job(org_id, job_id), jobs.job_counts(org_id, job_id))
+
+
+def list_for_org(caller: Caller, org_id: str) -> list[dict]:
+    """The org's latest jobs, newest first (their progress: GET one job)."""
+    access.require_admin(caller, org_id)
+    return jobs.list_jobs(org_id, LIST_LIMIT)
+
+
+def cancel(caller: Caller, org_id: str, job_id: str) -> dict:
+    """Stop a job: queued chunks find it cancelled and do nothing, running chunks stop before their next image.
+    What was classified stays; resume carries on from there."""
+    caller = access.require_admin(caller, org_id)
+    _require_id(job_id)
+
+    def decide(job: dict) -> dict | None:
+        if job["state"] == "done":
+            raise _finished()
+        if job["state"] == "cancelled":
+            return None
+        return {"state": "cancelled", "cancelledBy": caller.uid}
+
+    job = jobs.change_job(org_id, job_id, decide) or _raise_not_found()
+    return with_progress(job, jobs.job_counts(org_id, job_id))
+
+
+def resume(caller: Caller, org_id: str, job_id: str) -> dict:
+    """Queue again every chunk not yet finished (after a cancel, a pause, or tasks that gave up), under a new run."""
+    access.require_admin(caller, org_id)
+    _require_id(job_id)
+    counts = jobs.job_counts(org_id, job_id)
+
+    def decide(job: dict) -> dict:
+        if job["state"] == "done":
+            raise _finished()
+        return {
+            "state": "running",
+            "run": job["run"] + 1,
+            "runStartedAt": utcnow(),
+            "processedAtRunStart": processed(counts),
+            "pausedReason": None,
+        }
+
+    job = jobs.change_job(org_id, job_id, decide) or _raise_not_found()
+    pending = jobs.pending_chunks(org_id, job_id)
+    _queue(org_id, job_id, job["run"], pending)
+    if not pending:  # every chunk had finished: only the job's own last step was lost
+        job = finish_if_complete(org_id, job_id) or job
+    return with_progress(job, counts)
+
+
+def processed(counts: dict) -> int:
+    return int(counts.get("done", 0)) + int(counts.get("failed", 0))
+
+
+def with_progress(job: dict, counts: dict) -> dict:
+    """The job with its counts, its rate in this run and the time left at that rate."""
+    done, failed = int(counts.get("done", 0)), int(counts.get("failed", 0))
+    pending = max(0, job["total"] - done - failed)
+    per_second = seconds_left = None
+    if job["state"] == "running":
+        elapsed = time.time() - job["runStartedAt"].timestamp()
+        in_run = processed(counts) - job.get("processedAtRunStart", 0)
+        if elapsed > 0 and in_run > 0:
+            per_second = round(in_run / elapsed, 2)
+            seconds_left = round(pending / per_second, 1)
+    per_label = {label: n for label, n in sorted(counts.get("perLabel", {}).items()) if n > 0}
+    return {
+        **job,
+        "done": done,
+        "failed": failed,
+        "pending": pending,
+        "perLabel": per_label,
+        "perSecond": per_second,
+        "secondsLeft": seconds_left,
+    }
+
+
+def _job(org_id: str, job_id: str) -> dict:
+    _require_id(job_id)
+    return jobs.read_job(org_id, job_id) or _raise_not_found()
+
+
+def _require_id(job_id: str) -> None:
+    if not _JOB_ID.fullmatch(job_id):
+        _raise_not_found()
+
+
+def _raise_not_found():
+    raise errors.not_found("This organisation has no such job.", "job-not-found")
+
+
+def _finished() -> errors.ApiError:
+    return errors.ApiError(409, "job-finished", "This job has finished; start a new one to classify again.")
