@@ -1,0 +1,133 @@
+"""Bulk jobs end to end on the emulators: the API queues chunks on the Cloud Tasks emulator, which delivers them
+to the `bulkchunk` function; every image ends up recorded exactly once, whatever is duplicated, killed or
+cancelled on the way."""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from support import bulk, emulators
+
+
+def assert_each_image_once(org: str, job: dict, prefix: str, n_images: int) -> list[dict]:
+    """Every image under the prefix has exactly one outcome, and the job's counters agree with the outcomes."""
+    recorded = bulk.items(org, job["id"])
+    paths = Counter(item["path"] for item in recorded)
+    assert len(paths) == n_images and set(paths.values()) == {1}
+    assert all(path.startswith(prefix) for path in paths)
+    statuses = Counter(item["status"] for item in recorded)
+    assert (job["done"], job["failed"]) == (statuses["done"], statuses["failed"])
+    assert sum(job["perLabel"].values()) == job["done"]
+    return recorded
+
+
+def test_a_2000_image_job_classifies_each_image_once_as_the_org(org, admin):
+    prefix = bulk.upload(org, "shelf-2000", 1999, extra={"notes.txt": b"not an image"})
+    response = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 50})
+    assert response.status_code == 202, response.text
+    started = response.json()
+    assert (started["state"], started["total"], started["chunkCount"]) == ("running", 2000, 40)
+
+    job = bulk.wait_until(admin, org, started["id"], lambda j: j["state"] == "done", timeout_s=600)
+    assert (job["done"], job["failed"], job["pending"]) == (1999, 1, 0)
+    recorded = assert_each_image_once(org, job, prefix, 2000)
+    failed = [item for item in recorded if item["status"] == "failed"]
+    assert failed[0]["path"] == prefix + "notes.txt"
+    assert failed[0]["error"]["code"] == "unsupported-media-type"
+    done = next(item for item in recorded if item["status"] == "done")
+    assert {"label", "confidence", "topk", "modelVersion"} <= set(done)
+    # The job ran as the org: nothing in the admin's own history or counters.
+    assert emulators.user_documents(admin.uid) == []
+    assert emulators.user_documents(admin.uid, "counters") == []
+
+
+def test_a_task_delivered_twice_writes_nothing_twice(org, admin):
+    prefix = bulk.upload(org, "twice", 60)
+    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 20}).json()
+    # The queue delivers each chunk; meanwhile every chunk is delivered twice more, at the same time.
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda c: bulk.deliver(org, started["id"], c), [0, 1, 2, 0, 1, 2]))
+    assert all(reply.status_code == 200 for reply in replies), [r.text for r in replies]
+
+    job = bulk.wait_until(admin, org, started["id"], lambda j: j["state"] == "done")
+    assert (job["done"], job["failed"]) == (60, 0)
+    assert_each_image_once(org, job, prefix, 60)
+    # A delivery after the end changes nothing either.
+    assert bulk.deliver(org, started["id"], 1).json() == {"result": {"outcome": "skipped"}}
+    assert bulk.read(admin, org, started["id"])["done"] == 60
+
+
+def test_a_job_whose_function_is_killed_mid_chunk_is_resumed_with_each_image_once(org, admin):
+    prefix = bulk.upload(org, "killed", 240)
+    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 40}).json()
+    bulk.wait_until(admin, org, started["id"], lambda j: 0 < j["done"] < 200)
+    victims = emulators.wait_for(bulk.task_function_processes)
+    bulk.kill(victims)  # the instances die with their chunks half done (the queue will retry those)
+
+    resumed = bulk.act(admin, org, started["id"], "resume")  # and an admin resumes at once
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["run"] == 2
+
+    job = bulk.wait_until(admin, org, started["id"], lambda j: j["state"] == "done")
+    assert (job["done"], job["failed"]) == (240, 0)
+    assert_each_image_once(org, job, prefix, 240)
+
+
+def _settled(admin, org, job_id):
+    """The job once its count has stopped moving (running chunks stop within one image of a cancel)."""
+    seen = []
+
+    def still():
+        seen.append(bulk.read(admin, org, job_id)["done"])
+        return len(seen) >= 4 and len(set(seen[-4:])) == 1
+
+    emulators.wait_for(still, timeout_s=60, every_s=0.5)
+    return bulk.read(admin, org, job_id)
+
+
+def test_a_job_cancelled_half_way_stops_and_resumes_where_it_stopped(org, admin):
+    prefix = bulk.upload(org, "cancelled", 400)
+    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 20}).json()
+    bulk.wait_until(admin, org, started["id"], lambda j: j["done"] >= 40)
+
+    cancelled = bulk.act(admin, org, started["id"], "cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["state"] == "cancelled"
+    stopped = _settled(admin, org, started["id"])
+    assert stopped["state"] == "cancelled"
+    assert 40 <= stopped["done"] < 400
+    assert_each_image_once(org, stopped, prefix, stopped["done"])
+
+    assert bulk.act(admin, org, started["id"], "resume").json()["state"] == "running"
+    job = bulk.wait_until(admin, org, started["id"], lambda j: j["state"] == "done")
+    assert (job["done"], job["failed"]) == (400, 0)
+    assert_each_image_once(org, job, prefix, 400)
+    assert bulk.act(admin, org, started["id"], "cancel").status_code == 409
+
+
+def test_jobs_are_listed_newest_first_without_their_counts(org, admin):
+    first = bulk.start(admin, org, {"prefix": bulk.upload(org, "a", 2)}).json()
+    second = bulk.start(admin, org, {"prefix": bulk.upload(org, "b", 2)}).json()
+    listed = requests.get(f"{emulators.API}/orgs/{org}/jobs", headers=admin.headers, timeout=30).json()["jobs"]
+    assert [job["id"] for job in listed] == [second["id"], first["id"]]
+    assert {"prefix", "state", "total", "createdAt"} <= set(listed[0])
+
+
+def test_a_job_pauses_when_the_orgs_daily_budget_is_spent(org, admin, app_client, monkeypatch):
+    """In-process, with a budget of 5 images a day and the queue left out: the chunk stops at the sixth image
+    and the job says why; what was classified stays."""
+    from fruitclf.data import tasks
+    from fruitclf.service import bulk as bulk_service
+
+    monkeypatch.setenv("BULK_DAILY_IMAGES", "5")
+    monkeypatch.setattr(tasks, "enqueue", lambda *args, **kwargs: True)
+    prefix = bulk.upload(org, "budget", 8)
+    response = app_client.post(f"/api/orgs/{org}/jobs", headers=admin.headers, json={"prefix": prefix})
+    assert response.status_code == 202, response.get_json()
+    job_id = response.get_json()["id"]
+
+    assert bulk_service.run_chunk(org, job_id, 0) == "paused"
+    job = bulk.read(admin, org, job_id)
+    assert (job["state"], job["pausedReason"], job["done"]) == ("paused", "daily-budget", 5)
+    assert len(bulk.items(org, job_id)) == 5
