@@ -103,6 +103,10 @@ class Settings:
             os.environ.get("APP_CHECK_JWKS_URL", "") or "https://firebaseappcheck.googleapis.com/v1/jwks"
         )
     )
+    # The most classifications a second one busy org is expected to sustain (interactive and bulk together). The
+    # shard count of every per-org hot document (aggregates, rate-limit windows, job counters) follows from it
+    # and Firestore's documented write rate per document (data/sharded.py, docs/operations.md "Hot documents").
+    org_peak_per_second: float = field(default_factory=lambda: _float("ORG_PEAK_PER_SECOND", 10.0))
     # Bulk jobs (docs/operations.md): images an org's jobs may classify per UTC day, and the chunk (one task) size
     # a job gets when its request names none.
     bulk_daily_images: int = field(default_factory=lambda: _int("BULK_DAILY_IMAGES", 20_000))

@@ -1,15 +1,28 @@
 """Pure parts of rate limiting and monitoring."""
 
-from fruitclf.data import ratelimits
+import pytest
+
+from fruitclf.data import ratelimits, sharded
 from fruitclf.service import monitoring
 
 
-def test_shard_quotas_add_up_to_the_limit():
-    for limit in (1, 2, 7, 8, 9, 60, 1000):
+@pytest.mark.parametrize("peak", ["10", "100", "7.5"])
+def test_shard_quotas_add_up_to_the_limit(monkeypatch, peak):
+    monkeypatch.setenv("ORG_PEAK_PER_SECOND", peak)
+    for limit in (1, 2, 7, 8, 9, 60, 1000, 6000):
         quotas = ratelimits.shard_quotas(limit)
         assert sum(quotas) == limit
-        assert len(quotas) == min(ratelimits.SHARDS, limit)
+        assert len(quotas) == min(sharded.org_shards(), limit)
         assert max(quotas) - min(quotas) <= 1
+
+
+@pytest.mark.parametrize(("peak", "shards"), [("0.2", 1), ("1", 1), ("10", 10), ("7.5", 8), ("100", 100)])
+def test_each_per_org_hot_document_stays_at_one_write_a_second(monkeypatch, peak, shards):
+    """ORG_PEAK_PER_SECOND classifications a second, each writing every per-org count once, spread evenly:
+    each shard gets DOCUMENT_WRITES_PER_S at most."""
+    monkeypatch.setenv("ORG_PEAK_PER_SECOND", peak)
+    assert sharded.org_shards() == shards
+    assert float(peak) / shards <= sharded.DOCUMENT_WRITES_PER_S
 
 
 def test_latency_percentiles_come_from_the_histogram():

@@ -17,7 +17,7 @@ from google.cloud import firestore
 
 from .clients import firestore_client, run_transaction
 from .clock import utcnow
-from .sharded import ShardedCounter, increments
+from .sharded import ShardedCounter, increments, org_shards
 
 BATCH_WRITES = 400  # Firestore allows 500 writes per batch
 
@@ -30,11 +30,8 @@ def _job(org_id: str, job_id: str) -> firestore.DocumentReference:
     return _jobs(org_id).document(job_id)
 
 
-JOB_COUNTER_SHARDS = 16
-
-
 def _counts(org_id: str, job_id: str) -> ShardedCounter:
-    return ShardedCounter(("orgs", org_id, "jobs", job_id, "counters"), "shard", JOB_COUNTER_SHARDS)
+    return ShardedCounter(("orgs", org_id, "jobs", job_id, "counters"), "shard", org_shards())
 
 
 def new_job_id() -> str:

@@ -1,7 +1,7 @@
 """Fixed rate-limit windows shared by every function instance (Firestore): one minute for the per-user and
 per-org limits, one UTC day for the project's second-opinion ceiling.
 
-Each key (user, org, ...) has a window whose quota is split over up to SHARDS documents,
+Each key (user, org, ...) has a window whose quota is split over up to `sharded.org_shards()` documents,
 ratelimits/<key>:<window>-<shard> (data/sharded.py). A request increments one shard picked at random and reads the new count
 back from the same write (the increment's transform result), so there is no transaction to contend on: the
 first `quota` increments of a shard are granted, later ones overshoot and are refused, and the request moves on
@@ -16,10 +16,9 @@ import random
 import threading
 import time
 
-from .sharded import ShardedCounter
+from .sharded import ShardedCounter, org_shards
 
 WINDOW_S = 60
-SHARDS = 8
 
 # Shards this instance has seen spent, per (key, window length, window): a refused client that keeps retrying
 # costs one write per retry instead of one per shard.
@@ -28,8 +27,9 @@ _spent_lock = threading.Lock()
 
 
 def shard_quotas(limit: int) -> list[int]:
-    """Split `limit` over at most SHARDS shards; the quotas sum to `limit` exactly."""
-    n = max(1, min(SHARDS, limit))
+    """Split `limit` over at most `org_shards()` shards (an org's window takes every request of the org); the
+    quotas sum to `limit` exactly."""
+    n = max(1, min(org_shards(), limit))
     base, extra = divmod(limit, n)
     return [base + (1 if i < extra else 0) for i in range(n)]
 

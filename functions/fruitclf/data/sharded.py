@@ -3,17 +3,34 @@
 A counter `name` in collection C lives in documents C/<name>-<n>, n < shards. Writers add to one shard (picked
 at random, or a given one); readers sum every shard field by field. Used for an org's aggregates
 (orgs/<orgId>/counters), the ops figures (ops/<scope>/days) and the rate-limit windows (ratelimits).
-Shards are a storage detail: nothing above data/ sees them.
+Shards are a storage detail: nothing above data/ sees them. How many: `org_shards`, from the ORG_PEAK_PER_SECOND
+setting and Firestore's documented sustained write rate to one document (docs/operations.md, "Hot documents").
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable
 
 from google.cloud.firestore import DocumentReference, Increment
 
+from ..config import settings
 from .clients import firestore_client
+
+# Firestore's documented limit: about one sustained write a second to any one document (docs/operations.md).
+DOCUMENT_WRITES_PER_S = 1.0
+
+
+def shards_for(writes_per_second: float) -> int:
+    """Shards that keep each document of a count written `writes_per_second` times a second at Firestore's rate
+    (writers pick a shard at random, so each gets its share on average)."""
+    return max(1, math.ceil(writes_per_second / DOCUMENT_WRITES_PER_S))
+
+
+def org_shards() -> int:
+    """Shards of each per-org hot count: every classification of a busy org writes each of them once."""
+    return shards_for(settings().org_peak_per_second)
 
 
 class ShardedCounter:

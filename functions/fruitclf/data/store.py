@@ -20,9 +20,8 @@ from .. import errors
 from . import counters
 from .clients import firestore_client, run_transaction
 from .clock import utcnow
-from .sharded import ShardedCounter
+from .sharded import ShardedCounter, org_shards
 
-ORG_COUNTER_SHARDS = 8
 # A write that failed with one of these may still be applied: the request may have reached Firestore (a
 # timeout, a lost connection), so its outcome is unknown until the same write is tried again.
 OUTCOME_UNKNOWN = (
@@ -45,7 +44,7 @@ def user_summary(uid: str) -> firestore.DocumentReference:
 
 def org_aggregates(org_id: str) -> ShardedCounter:
     # Spread an organisation's writes over shards so one hot document is not the bottleneck.
-    return ShardedCounter(("orgs", org_id, "counters"), "shard", ORG_COUNTER_SHARDS)
+    return ShardedCounter(("orgs", org_id, "counters"), "shard", org_shards())
 
 
 def new_id() -> str:
