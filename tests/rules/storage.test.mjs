@@ -32,5 +32,11 @@ describe("storage.rules", { skip }, () => {
   it("signed out, not at all", () => assertFails(uploadBytes(ref(env.unauthenticatedContext().storage(), "uploads/alice/p.jpg"), jpeg, { contentType: "image/jpeg" })));
   it("a user reads their own stored images", () => assertSucceeds(getBytes(ref(alice(), "users/alice/images/a.jpg"))));
   it("not another user's", () => assertFails(getBytes(ref(bob(), "users/alice/images/a.jpg"))));
+  const orgUser = (org, role) => env.authenticatedContext("carol", { org, role }).storage();
+  it("an org admin uploads bulk-job images to the org's bulk folder", () => assertSucceeds(uploadBytes(ref(orgUser("acme", "admin"), "orgs/acme/bulk/shelf/a.jpg"), jpeg, { contentType: "image/jpeg" })));
+  it("not a member of the org", () => assertFails(uploadBytes(ref(orgUser("acme", "member"), "orgs/acme/bulk/shelf/a.jpg"), jpeg, { contentType: "image/jpeg" })));
+  it("not another org's admin", () => assertFails(uploadBytes(ref(orgUser("other", "admin"), "orgs/acme/bulk/shelf/a.jpg"), jpeg, { contentType: "image/jpeg" })));
+  it("not elsewhere in the org's folder", () => assertFails(uploadBytes(ref(orgUser("acme", "admin"), "orgs/acme/other/a.jpg"), jpeg, { contentType: "image/jpeg" })));
+  it("nor reads it back (results come from the API)", () => assertFails(getBytes(ref(orgUser("acme", "admin"), "orgs/acme/bulk/shelf/a.jpg"))));
   it("nor writes into the server's folder", () => assertFails(uploadBytes(ref(alice(), "users/alice/images/x.jpg"), jpeg, { contentType: "image/jpeg" })));
 });
