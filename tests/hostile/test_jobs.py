@@ -30,24 +30,24 @@ def job_requests(org: str, job_id: str) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/orgs/{org}/jobs/{job_id}", None),
         ("POST", f"/orgs/{org}/jobs/{job_id}/cancel", None),
         ("POST", f"/orgs/{org}/jobs/{job_id}/resume", None),
+        ("GET", f"/orgs/{org}/jobs/{job_id}/results?format=csv", None),
     ]
 
 
-@pytest.mark.parametrize("action", ["start", "list", "read", "cancel", "resume"])
+ACTIONS = ["start", "list", "read", "cancel", "resume", "results"]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
 def test_a_member_cannot_touch_the_orgs_jobs(org, admin, member, finished_job, action):
-    method, path, body = job_requests(org, finished_job["id"])[
-        ["start", "list", "read", "cancel", "resume"].index(action)
-    ]
+    method, path, body = job_requests(org, finished_job["id"])[ACTIONS.index(action)]
     attack.refused(
         partial(attack.api, method, path, member, json=body), 403, "not-org-admin", member, admin, orgs=[org]
     )
 
 
-@pytest.mark.parametrize("action", ["start", "list", "read", "cancel", "resume"])
+@pytest.mark.parametrize("action", ACTIONS)
 def test_another_orgs_admin_cannot_touch_the_orgs_jobs(org, admin, other_admin, finished_job, action):
-    method, path, body = job_requests(org, finished_job["id"])[
-        ["start", "list", "read", "cancel", "resume"].index(action)
-    ]
+    method, path, body = job_requests(org, finished_job["id"])[ACTIONS.index(action)]
     attack.refused(
         partial(attack.api, method, path, other_admin, json=body), 403, "not-org-admin", other_admin, orgs=[org]
     )
@@ -56,7 +56,7 @@ def test_another_orgs_admin_cannot_touch_the_orgs_jobs(org, admin, other_admin, 
 def test_another_orgs_admin_finds_no_such_job_under_their_own_org(org, admin, other_admin, finished_job):
     """Job ids are per org: asking for this org's job under one's own org finds nothing."""
     own = emulators.token_claims(other_admin.token)["org"]
-    for method, suffix in (("GET", ""), ("POST", "/cancel"), ("POST", "/resume")):
+    for method, suffix in (("GET", ""), ("POST", "/cancel"), ("POST", "/resume"), ("GET", "/results")):
         attack.refused(
             partial(attack.api, method, f"/orgs/{own}/jobs/{finished_job['id']}{suffix}", other_admin),
             404,

@@ -2,6 +2,9 @@
 to the `bulkchunk` function; every image ends up recorded exactly once, whatever is duplicated, killed or
 cancelled on the way."""
 
+import csv
+import io
+import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,7 +37,7 @@ def test_a_2000_image_job_classifies_each_image_once_as_the_org(org, admin):
     recorded = assert_each_image_once(org, job, prefix, 2000)
     failed = [item for item in recorded if item["status"] == "failed"]
     assert failed[0]["path"] == prefix + "notes.txt"
-    assert failed[0]["error"]["code"] == "unsupported-media-type"
+    assert failed[0]["error"]["code"] == "unsupported-image"
     done = next(item for item in recorded if item["status"] == "done")
     assert {"label", "confidence", "topk", "modelVersion"} <= set(done)
     # The job ran as the org: nothing in the admin's own history or counters.
@@ -131,3 +134,24 @@ def test_a_job_pauses_when_the_orgs_daily_budget_is_spent(org, admin, app_client
     job = bulk.read(admin, org, job_id)
     assert (job["state"], job["pausedReason"], job["done"]) == ("paused", "daily-budget", 5)
     assert len(bulk.items(org, job_id)) == 5
+
+
+def test_a_jobs_results_download_as_csv_and_jsonl(org, admin):
+    prefix = bulk.upload(org, "results", 4, extra={"broken.jpg": b"not an image at all"})
+    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 2}).json()
+    bulk.wait_until(admin, org, started["id"], lambda j: j["state"] == "done")
+    url = f"{emulators.API}/orgs/{org}/jobs/{started['id']}/results"
+
+    jsonl = requests.get(url, headers=admin.headers, timeout=30)
+    assert jsonl.status_code == 200 and jsonl.headers["Content-Type"].startswith("application/x-ndjson")
+    rows = [json.loads(line) for line in jsonl.text.splitlines()]
+    assert sorted(row["path"] for row in rows) == sorted(item["path"] for item in bulk.items(org, started["id"]))
+    broken = next(row for row in rows if row["path"].endswith("broken.jpg"))
+    assert (broken["status"], broken["label"], broken["errorCode"]) == ("failed", None, "unsupported-image")
+    assert all(row["label"] and row["errorCode"] is None for row in rows if row["status"] == "done")
+
+    as_csv = requests.get(url, params={"format": "csv"}, headers=admin.headers, timeout=30)
+    assert as_csv.headers["Content-Type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [row["path"] for row in table] == [row["path"] for row in rows]
+    assert requests.get(url, params={"format": "xml"}, headers=admin.headers, timeout=30).status_code == 400

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import errors
@@ -26,6 +27,7 @@ MAX_CHUNK_SIZE = 200
 # more, with the same 409 as a duplicate name).
 MAX_CHUNKS = 2_000
 LIST_LIMIT = 50
+RESULTS_PAGE = 1_000
 STATES = ("running", "paused", "cancelled", "done")
 _FOLDERS = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/){1,8}")
 _JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -117,6 +119,23 @@ def _queue(org_id: str, job_id: str, run: int, chunks) -> None:
 def get(caller: Caller, org_id: str, job_id: str) -> dict:
     access.require_admin(caller, org_id)
     return with_progress(_job(org_id, job_id), jobs.job_counts(org_id, job_id))
+
+
+def results(caller: Caller, org_id: str, job_id: str) -> Iterator[dict]:
+    """Every outcome the job has recorded so far, page by page (the caller is checked before the first page)."""
+    orgs.require_admin(caller, org_id)
+    _job(org_id, job_id)
+    return _outcomes(org_id, job_id)
+
+
+def _outcomes(org_id: str, job_id: str) -> Iterator[dict]:
+    after = None
+    while True:
+        page = jobs.list_items(org_id, job_id, RESULTS_PAGE, after)
+        yield from page
+        if len(page) < RESULTS_PAGE:
+            return
+        after = page[-1]["id"]
 
 
 def list_for_org(caller: Caller, org_id: str) -> list[dict]:

@@ -60,3 +60,21 @@ JOB_FIELDS = (
 def job(doc: dict) -> dict:
     """A bulk job; a listed job carries no counts (read the job itself for its progress)."""
     return {"id": doc["id"], **{field: _json_value(doc[field]) for field in JOB_FIELDS if field in doc}}
+
+
+JOB_RESULT_COLUMNS = ("path", "status", "label", "confidence", "abstained", "modelVersion", "errorCode", "errorMessage")
+
+
+def job_result(item: dict) -> dict:
+    """One image's outcome as a row of a job's results (a failed image has no label, a done one no error)."""
+    error = item.get("error") or {}
+    return {
+        "path": item["path"],
+        "status": item["status"],
+        "label": item.get("label"),
+        "confidence": item.get("confidence"),
+        "abstained": item.get("abstained"),
+        "modelVersion": item.get("modelVersion"),
+        "errorCode": error.get("code"),
+        "errorMessage": error.get("message"),
+    }

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 
 from ... import errors
 from ...service import history
 from ..auth import current_caller
 from ..present import classification
+from ..tables import download, requested_format
 
 bp = Blueprint("export", __name__)
 
@@ -50,21 +47,8 @@ def _row(doc: dict) -> dict:
 def export():
     caller = current_caller()
     scope = request.args.get("scope", "me")
-    fmt = request.args.get("format", "jsonl")
-    if fmt not in ("jsonl", "csv"):
-        raise errors.bad_request("format must be jsonl or csv.", "invalid-format")
+    fmt = requested_format()
     if scope not in ("me", "org"):
         raise errors.bad_request("scope must be me or org.", "invalid-scope")
     docs = history.feedback_examples(caller, whole_org=scope == "org")
-    rows = [_row(doc) for doc in docs]
-    if fmt == "jsonl":
-        body, mimetype = "".join(json.dumps(row) + "\n" for row in rows), "application/x-ndjson"
-    else:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-        body, mimetype = out.getvalue(), "text/csv"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="feedback-{scope}.{fmt}"'
-    return response
+    return download([_row(doc) for doc in docs], COLUMNS, fmt, f"feedback-{scope}")

@@ -1,11 +1,13 @@
-"""Bulk jobs of an organisation: start, list, read, cancel, resume (org admins; service/jobs.py decides)."""
+"""Bulk jobs of an organisation: start, list, read, cancel, resume, results (org admins; service/jobs.py decides)."""
 
 from flask import Blueprint
 
 from ...service import jobs
 from ..auth import current_caller
 from ..bodies import json_object
+from ..present import JOB_RESULT_COLUMNS, job_result
 from ..present import job as present_job
+from ..tables import download, requested_format
 
 bp = Blueprint("jobs", __name__)
 
@@ -33,3 +35,10 @@ def cancel(org_id: str, job_id: str):
 @bp.post("/orgs/<org_id>/jobs/<job_id>/resume")
 def resume(org_id: str, job_id: str):
     return present_job(jobs.resume(current_caller(), org_id, job_id))
+
+
+@bp.get("/orgs/<org_id>/jobs/<job_id>/results")
+def results(org_id: str, job_id: str):
+    fmt = requested_format()
+    outcomes = jobs.results(current_caller(), org_id, job_id)
+    return download((job_result(item) for item in outcomes), JOB_RESULT_COLUMNS, fmt, f"job-{job_id}")
