@@ -155,3 +155,25 @@ def test_a_jobs_results_download_as_csv_and_jsonl(org, admin):
     table = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert [row["path"] for row in table] == [row["path"] for row in rows]
     assert requests.get(url, params={"format": "xml"}, headers=admin.headers, timeout=30).status_code == 400
+
+
+def test_an_admin_runs_a_job_from_the_cli_and_a_member_cannot(org, admin, member):
+    from integration.test_admin_cli import admin as cli
+
+    prefix = bulk.upload(org, "cli", 3)
+    refused = cli("job", "start", org, prefix, "--as", member.email)
+    assert refused.returncode == 1 and "Only an admin of this organisation" in refused.stdout
+
+    started = cli("job", "start", org, prefix, "--as", admin.email, "--chunk-size", "2")
+    assert started.returncode == 0, started.stdout + started.stderr
+    job = json.loads(started.stdout)
+    assert (job["state"], job["total"], job["chunkCount"]) == ("running", 3, 2)
+
+    def finished():
+        status = cli("job", "status", org, job["id"], "--as", admin.email)
+        return json.loads(status.stdout)["state"] == "done"
+
+    emulators.wait_for(finished, timeout_s=120, every_s=1)
+    results = cli("job", "results", org, job["id"], "--as", admin.email, "--format", "csv")
+    table = list(csv.DictReader(io.StringIO(results.stdout)))
+    assert sorted(row["path"] for row in table) == sorted(f"{prefix}img-{i:05d}.jpg" for i in range(3))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from . import job_cli
+
 
 def register(subparsers) -> None:
     admin = subparsers.add_parser("admin", help="operator commands: organisations and their admins")
@@ -28,6 +30,8 @@ def register(subparsers) -> None:
     member.add_argument("email")
     member.add_argument("--role", default="member", help="member or admin")
 
+    job_cli.register(commands)
+
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the Firebase clients are heavy, and `classify`/`bench` must not pay for them.
@@ -37,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     from ..service import members
 
     try:
+        if args.admin_cmd == "job":
+            return job_cli.run(args)
         if args.admin_cmd == "create-org":
             fields = {}
             if args.rpm is not None:

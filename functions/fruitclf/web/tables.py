@@ -23,12 +23,12 @@ def requested_format() -> str:
 
 
 def download(rows: Iterable[dict], columns: tuple[str, ...], fmt: str, filename: str) -> Response:
-    response = Response(_lines(rows, columns, fmt), mimetype=FORMATS[fmt])
+    response = Response(lines(rows, columns, fmt), mimetype=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 
 
-def _lines(rows: Iterable[dict], columns: tuple[str, ...], fmt: str) -> Iterator[str]:
+def lines(rows: Iterable[dict], columns: tuple[str, ...], fmt: str) -> Iterator[str]:
     if fmt == "jsonl":
         for row in rows:
             yield json.dumps(row) + "\n"
