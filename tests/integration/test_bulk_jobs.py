@@ -35,11 +35,15 @@ def test_a_2000_image_job_classifies_each_image_once_as_the_org(org, admin):
     job = bulk.wait_until(admin, org, started["id"], lambda j: j["state"] == "done", timeout_s=600)
     assert (job["done"], job["failed"], job["pending"]) == (1999, 1, 0)
     recorded = assert_each_image_once(org, job, prefix, 2000)
+    paths = [item["path"] for item in recorded]
     failed = [item for item in recorded if item["status"] == "failed"]
     assert failed[0]["path"] == prefix + "notes.txt"
     assert failed[0]["error"]["code"] == "unsupported-image"
     done = next(item for item in recorded if item["status"] == "done")
     assert {"label", "confidence", "topk", "modelVersion"} <= set(done)
+    # Its results download whole (two pages of outcomes), one row per image.
+    results = requests.get(f"{emulators.API}/orgs/{org}/jobs/{job['id']}/results", headers=admin.headers, timeout=60)
+    assert sorted(json.loads(line)["path"] for line in results.text.splitlines()) == sorted(paths)
     # The job ran as the org: nothing in the admin's own history or counters.
     assert emulators.user_documents(admin.uid) == []
     assert emulators.user_documents(admin.uid, "counters") == []
