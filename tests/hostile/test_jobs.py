@@ -13,7 +13,7 @@ from support import bulk, emulators
 @pytest.fixture
 def finished_job(org, admin):
     """A job of one image, run to its end (so nothing moves while an attack is checked)."""
-    started = bulk.start(admin, org, {"prefix": bulk.upload(org, "hostile", 1)}).json()
+    started = bulk.started(admin, org, {"prefix": bulk.upload(org, "hostile", 1)})
     return bulk.wait_until(admin, org, started["id"], lambda job: job["state"] == "done")
 
 

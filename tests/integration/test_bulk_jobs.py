@@ -51,7 +51,7 @@ def test_a_2000_image_job_classifies_each_image_once_as_the_org(org, admin):
 
 def test_a_task_delivered_twice_writes_nothing_twice(org, admin):
     prefix = bulk.upload(org, "twice", 60)
-    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 20}).json()
+    started = bulk.started(admin, org, {"prefix": prefix, "chunkSize": 20})
     # The queue delivers each chunk; meanwhile every chunk is delivered twice more, at the same time.
     with ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda c: bulk.deliver(org, started["id"], c), [0, 1, 2, 0, 1, 2]))
@@ -67,7 +67,7 @@ def test_a_task_delivered_twice_writes_nothing_twice(org, admin):
 
 def test_a_job_whose_function_is_killed_mid_chunk_is_resumed_with_each_image_once(org, admin):
     prefix = bulk.upload(org, "killed", 240)
-    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 40}).json()
+    started = bulk.started(admin, org, {"prefix": prefix, "chunkSize": 40})
     bulk.wait_until(admin, org, started["id"], lambda j: 0 < j["done"] < 200)
     victims = emulators.wait_for(bulk.task_function_processes)
     bulk.kill(victims)  # the instances die with their chunks half done (the queue will retry those)
@@ -95,7 +95,7 @@ def _settled(admin, org, job_id):
 
 def test_a_job_cancelled_half_way_stops_and_resumes_where_it_stopped(org, admin):
     prefix = bulk.upload(org, "cancelled", 400)
-    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 20}).json()
+    started = bulk.started(admin, org, {"prefix": prefix, "chunkSize": 20})
     bulk.wait_until(admin, org, started["id"], lambda j: j["done"] >= 40)
 
     cancelled = bulk.act(admin, org, started["id"], "cancel")
@@ -114,8 +114,8 @@ def test_a_job_cancelled_half_way_stops_and_resumes_where_it_stopped(org, admin)
 
 
 def test_jobs_are_listed_newest_first_without_their_counts(org, admin):
-    first = bulk.start(admin, org, {"prefix": bulk.upload(org, "a", 2)}).json()
-    second = bulk.start(admin, org, {"prefix": bulk.upload(org, "b", 2)}).json()
+    first = bulk.started(admin, org, {"prefix": bulk.upload(org, "a", 2)})
+    second = bulk.started(admin, org, {"prefix": bulk.upload(org, "b", 2)})
     listed = requests.get(f"{emulators.API}/orgs/{org}/jobs", headers=admin.headers, timeout=30).json()["jobs"]
     assert [job["id"] for job in listed] == [second["id"], first["id"]]
     assert {"prefix", "state", "total", "createdAt"} <= set(listed[0])
@@ -142,7 +142,7 @@ def test_a_job_pauses_when_the_orgs_daily_budget_is_spent(org, admin, app_client
 
 def test_a_jobs_results_download_as_csv_and_jsonl(org, admin):
     prefix = bulk.upload(org, "results", 4, extra={"broken.jpg": b"not an image at all"})
-    started = bulk.start(admin, org, {"prefix": prefix, "chunkSize": 2}).json()
+    started = bulk.started(admin, org, {"prefix": prefix, "chunkSize": 2})
     bulk.wait_until(admin, org, started["id"], lambda j: j["state"] == "done")
     url = f"{emulators.API}/orgs/{org}/jobs/{started['id']}/results"
 
