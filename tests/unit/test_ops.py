@@ -56,18 +56,30 @@ def test_alert_policy_uses_known_metrics_of_declared_functions(path):
         assert cloud_run_service_names(metric_filter) <= {name.replace("_", "-") for name in DECLARED_FUNCTIONS}
 
 
-@pytest.mark.parametrize("name", sorted(LOG_METRICS))
-def test_log_metric_reads_fields_the_request_log_line_has(name, caplog):
-    from fruitclf.web.app import create_app
+def sample_log_line(event: str, caplog) -> dict:
+    """The log line the function writes for `event`, as it writes it."""
+    with caplog.at_level("INFO"):
+        if event == "request":
+            from fruitclf.web.app import create_app
 
+            create_app().test_client().get("/api/health")
+        elif event == "bulk-chunk":
+            from collections import Counter
+
+            from fruitclf.service import bulk
+
+            bulk._logged("acme", "job1", 0, "done", Counter(done=3, failed=1), 0.0)
+    lines = [json.loads(r.getMessage()) for r in caplog.records if f'"event": "{event}"' in r.getMessage()]
+    assert lines, f"the function wrote no {event} log line"
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", sorted(LOG_METRICS))
+def test_log_metric_reads_fields_the_log_line_has(name, caplog):
     metric = LOG_METRICS[name]
     assert metric["metricDescriptor"]["metricKind"] == "DELTA"
     assert cloud_run_service_names(metric["filter"]) <= {name.replace("_", "-") for name in DECLARED_FUNCTIONS}
-    with caplog.at_level("INFO"):
-        create_app().test_client().get("/api/health")
-    request_lines = [json.loads(r.getMessage()) for r in caplog.records if '"event": "request"' in r.getMessage()]
-    assert request_lines, "the app wrote no request log line"
-    for field, value in re.findall(r'jsonPayload\.(\w+)="?([^"\s]+)"?', metric["filter"]):
-        assert field in request_lines[0], f"{name} filters on jsonPayload.{field}, which the request log line lacks"
-        if field == "event":
-            assert request_lines[0]["event"] == value
+    event = re.search(r'jsonPayload\.event="([^"]+)"', metric["filter"]).group(1)
+    line = sample_log_line(event, caplog)
+    for field in re.findall(r"jsonPayload\.(\w+)\s*[=<>]", metric["filter"]):
+        assert field in line, f"{name} filters on jsonPayload.{field}, which the {event} log line lacks"
