@@ -71,6 +71,7 @@ def test_a_job_whose_function_is_killed_mid_chunk_is_resumed_with_each_image_onc
     bulk.wait_until(admin, org, started["id"], lambda j: 0 < j["done"] < 200)
     victims = emulators.wait_for(bulk.task_function_processes)
     bulk.kill(victims)  # the instances die with their chunks half done (the queue will retry those)
+    assert bulk.partly_recorded_chunks(org, started["id"]), "no chunk was cut short: the kill came between chunks"
 
     resumed = bulk.act(admin, org, started["id"], "resume")  # and an admin resumes at once
     assert resumed.status_code == 200, resumed.text

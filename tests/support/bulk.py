@@ -72,6 +72,17 @@ def items(org_id: str, job_id: str) -> list[dict]:
     return [s.to_dict() for s in emulators.firestore().collection("orgs", org_id, "jobs", job_id, "items").stream()]
 
 
+def partly_recorded_chunks(org_id: str, job_id: str) -> list[int]:
+    """Chunks some but not all of whose images have an outcome: chunks stopped half way."""
+    recorded = {item["path"] for item in items(org_id, job_id)}
+    chunks = emulators.firestore().collection("orgs", org_id, "jobs", job_id, "chunks").stream()
+    return [
+        int(chunk.id)
+        for chunk in chunks
+        if 0 < len(recorded.intersection(chunk.get("paths"))) < len(chunk.get("paths"))
+    ]
+
+
 def deliver(org_id: str, job_id: str, chunk: int) -> requests.Response:
     """Call the task function directly with a chunk's payload, as a duplicated delivery from the queue would."""
     payload = {"data": {"org": org_id, "job": job_id, "chunk": chunk, "run": 1}}
