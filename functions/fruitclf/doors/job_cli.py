@@ -25,14 +25,14 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import errors
-    from ..service import jobs, orgs
-    from ..service.identity import caller_for_uid
+    from ..service import jobs
+    from ..service.identity import caller_for_email
     from ..web.present import JOB_RESULT_COLUMNS, job, job_result
     from ..web.tables import lines
 
     if args.action != "list" and not args.target:
         raise errors.bad_request(f"`job {args.action}` needs a {'prefix' if args.action == 'start' else 'job id'}.")
-    caller = caller_for_uid(orgs.user_by_email(args.admin).uid)
+    caller = caller_for_email(args.admin)
     if args.action == "results":
         rows = (job_result(item) for item in jobs.results(caller, args.org_id, args.target))
         sys.stdout.writelines(lines(rows, JOB_RESULT_COLUMNS, args.format))

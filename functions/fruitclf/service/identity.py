@@ -124,6 +124,12 @@ def _text(claim) -> str | None:
     return claim if isinstance(claim, str) else None
 
 
+def caller_for_email(email: str) -> Caller:
+    """An operator acting as the account with `email` (the admin CLI): org and role from its claims, as for an
+    upload's owner. 404 `user-not-found` when there is no such account."""
+    return caller_for_uid(accounts.by_email(email).uid)
+
+
 def caller_for_uid(uid: str) -> Caller:
     """The owner of an upload (the Storage trigger's caller): org membership from the account's claims, as on
     the HTTP path. 404 `user-not-found` when the account no longer exists."""

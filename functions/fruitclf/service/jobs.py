@@ -123,7 +123,7 @@ def get(caller: Caller, org_id: str, job_id: str) -> dict:
 
 def results(caller: Caller, org_id: str, job_id: str) -> Iterator[dict]:
     """Every outcome the job has recorded so far, page by page (the caller is checked before the first page)."""
-    orgs.require_admin(caller, org_id)
+    access.require_admin(caller, org_id)
     _job(org_id, job_id)
     return _outcomes(org_id, job_id)
 
