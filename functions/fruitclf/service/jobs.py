@@ -28,7 +28,6 @@ MAX_CHUNK_SIZE = 200
 MAX_CHUNKS = 2_000
 LIST_LIMIT = 50
 RESULTS_PAGE = 1_000
-STATES = ("running", "paused", "cancelled", "done")
 _FOLDERS = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/){1,8}")
 _JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 _enqueuers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="enqueue")
