@@ -147,7 +147,9 @@ def by_kind(writes: Counter) -> dict[str, dict[str, Counter]]:
     kinds: dict[str, dict[str, Counter]] = {}
     for (path, second), n in writes.items():
         parts = path.split("/")
-        kind = "rate-limit windows"
+        kind = {"org": "org rate-limit window", "bulk": "org bulk budget window"}.get(
+            parts[1].split("-")[0], "user rate-limit windows"
+        )
         if parts[0] == "users":
             kind = "user summaries"
         elif "jobs" in parts:
