@@ -182,3 +182,17 @@ def test_an_admin_runs_a_job_from_the_cli_and_a_member_cannot(org, admin, member
     results = cli("job", "results", org, job["id"], "--as", admin.email, "--format", "csv")
     table = list(csv.DictReader(io.StringIO(results.stdout)))
     assert sorted(row["path"] for row in table) == sorted(f"{prefix}img-{i:05d}.jpg" for i in range(3))
+
+
+def test_a_chunk_queued_again_under_its_name_is_already_queued():
+    """The Cloud Tasks emulator never forgets a task name: the second enqueue is a 409, read as "already queued"
+    (and the first succeeds although the SDK cannot parse the emulator's reply to a named task)."""
+    import uuid
+
+    from fruitclf.data import clients, tasks
+
+    clients.reset()
+    name = f"nosuchjob{uuid.uuid4().hex[:8]}-test-r1-c0"
+    payload = {"org": "test", "job": "nosuchjob", "chunk": 0, "run": 1}
+    assert tasks.enqueue(bulk.TASK_FUNCTION, name, payload, 60) is True
+    assert tasks.enqueue(bulk.TASK_FUNCTION, name, payload, 60) is False
