@@ -13,7 +13,6 @@ import datetime as dt
 from google.cloud.firestore import Increment
 
 HISTOGRAM_BINS = 10
-STATS_DAYS = 30
 
 
 def _day(value) -> str:
@@ -50,22 +49,3 @@ def for_feedback(old: dict | None, new: dict) -> dict:
     old_given, old_correct = feedback_counts(old)
     new_given, new_correct = feedback_counts(new)
     return {"feedbackN": Increment(new_given - old_given), "feedbackCorrect": Increment(new_correct - old_correct)}
-
-
-def to_stats(summary: dict, today: dt.date | None = None) -> dict:
-    """The API's view of a summary: the last STATS_DAYS days, rates and means."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    total = int(summary.get("total", 0))
-    per_day = summary.get("perDay", {})
-    days = [(today - dt.timedelta(days=offset)).isoformat() for offset in range(STATS_DAYS - 1, -1, -1)]
-    hist = summary.get("confidenceHist", {})
-    given, correct = int(summary.get("feedbackN", 0)), int(summary.get("feedbackCorrect", 0))
-    return {
-        "total": total,
-        "perLabel": {label: n for label, n in sorted(summary.get("perLabel", {}).items()) if n > 0},
-        "perDay": [{"day": day, "count": int(per_day.get(day, 0))} for day in days],
-        "confidenceHistogram": [int(hist.get(str(i), 0)) for i in range(HISTOGRAM_BINS)],
-        "meanConfidence": round(summary.get("confidenceSum", 0.0) / total, 4) if total else None,
-        "abstainRate": round(summary.get("abstained", 0) / total, 4) if total else None,
-        "feedback": {"n": given, "correct": correct, "accuracy": round(correct / given, 4) if given else None},
-    }
