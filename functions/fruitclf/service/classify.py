@@ -91,14 +91,14 @@ def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
     """Classify an image the caller put at uploads/<uid>/<name>, then delete the upload (the normalised copy
     is kept under users/<uid>/images/). Returns the document, the existing one if it was already classified
     (a replayed event, or the trigger and a POST racing for one upload): that costs no quota."""
-    blob = blobs.stat(path)
-    if blob is None:
+    upload = blobs.stat(path)
+    if upload is None:
         raise _upload_not_found()
-    doc_id = upload_doc_id(path, blob.generation)
+    doc_id = upload_doc_id(path, upload.generation)
     if earlier := store.find_classification(caller.uid, doc_id):
         return earlier
     with _admitted(caller) as org:
-        images.check_size(blob.size or 0, settings().max_upload_size)
+        images.check_size(upload.size, settings().max_upload_size)
         data = blobs.get_if_exists(path)
         if data is None:
             # The other door classified this upload and removed it between our stat and our read: its
