@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fruitclf.doors.cloud_logging import CloudLoggingFormatter
+
 ROOT = Path(__file__).resolve().parents[2]
 ALERTS = sorted((ROOT / "ops" / "alerts").glob("*.json"))
 LOG_METRICS = {
@@ -65,7 +67,9 @@ def test_log_metric_reads_fields_the_request_log_line_has(name, caplog):
     assert cloud_run_service_names(metric["filter"]) <= {name.replace("_", "-") for name in DECLARED_FUNCTIONS}
     with caplog.at_level("INFO"):
         create_app().test_client().get("/api/health")
-    request_lines = [json.loads(r.getMessage()) for r in caplog.records if '"event": "request"' in r.getMessage()]
+    # The lines as Cloud Logging reads them (doors/cloud_logging.py).
+    lines = [json.loads(CloudLoggingFormatter().format(record)) for record in caplog.records]
+    request_lines = [line for line in lines if line.get("event") == "request"]
     assert request_lines, "the app wrote no request log line"
     for field, value in re.findall(r'jsonPayload\.(\w+)="?([^"\s]+)"?', metric["filter"]):
         assert field in request_lines[0], f"{name} filters on jsonPayload.{field}, which the request log line lacks"

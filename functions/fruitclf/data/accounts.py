@@ -5,7 +5,6 @@ The only module that calls firebase_admin.auth. SDK errors become ApiErrors here
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
@@ -36,12 +35,12 @@ def verify_id_token(token: str) -> dict:
         raise errors.token_expired()
     except auth.CertificateFetchError:
         # Google's signing keys could not be fetched: nothing is wrong with the token, so the caller may retry.
-        log.error(json.dumps({"event": "token-certificates-unavailable"}))
+        log.error({"event": "token-certificates-unavailable"})
         raise errors.unavailable("Sign-in cannot be checked right now; try again shortly.") from None
     except (auth.InvalidIdTokenError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         # Besides its own errors, the SDK's JWT parsing trips over hostile shapes (a payload that is a list,
         # JSON nested thousands deep). The message may quote the token, so only the error's type is logged.
-        log.info(json.dumps({"event": "invalid-id-token", "error": type(exc).__name__}))
+        log.info({"event": "invalid-id-token", "error": type(exc).__name__})
         raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token") from None
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -186,7 +185,7 @@ def _timings(started: float, decoded: float, classified: float) -> dict:
 
 def _log_classified(uid: str, doc_id: str, doc: dict) -> None:
     event = {"event": "classified", "uid": uid, "id": doc_id, "label": doc["label"], "source": doc["source"]}
-    log.info(json.dumps({**event, "ms": doc["timings"]["total"]}))
+    log.info({**event, "ms": doc["timings"]["total"]})
 
 
 def _write(uid: str, doc_id: str, doc: dict) -> bool:
@@ -210,7 +209,7 @@ def _settle(uid: str, doc_id: str, doc: dict, give_up: float) -> None:
     while True:
         try:
             store.create_classification(uid, doc_id, doc)
-            log.info(json.dumps({"event": "classification-settled", "uid": uid, "id": doc_id}))
+            log.info({"event": "classification-settled", "uid": uid, "id": doc_id})
             return
         except store.OUTCOME_UNKNOWN:
             if time.monotonic() > give_up:
@@ -220,9 +219,7 @@ def _settle(uid: str, doc_id: str, doc: dict, give_up: float) -> None:
             log.exception("settling classification %s failed", doc_id)
             break
     # The image stays: should the write land after all, its document is whole.
-    log.error(
-        json.dumps({"event": "classification-unsettled", "uid": uid, "id": doc_id, "imagePath": doc["imagePath"]})
-    )
+    log.error({"event": "classification-unsettled", "uid": uid, "id": doc_id, "imagePath": doc["imagePath"]})
 
 
 def upload_doc_id(path: str, generation: int | str | None) -> str:

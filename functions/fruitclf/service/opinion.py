@@ -120,7 +120,7 @@ def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
         )
     except Exception as exc:  # noqa: BLE001 - any failure of the optional service degrades to a note
         kind = "timed out" if "timeout" in type(exc).__name__.lower() else "failed"
-        log.warning(json.dumps({"event": "second-opinion-failed", "error": repr(exc)[:300]}))
+        log.warning({"event": "second-opinion-failed", "error": repr(exc)[:300]})
         return {**result, "note": f"No second opinion: the vision model {kind}."}
     return _parse(completion, labels, result)
 

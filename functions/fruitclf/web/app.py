@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -104,15 +103,13 @@ def _finish(response: Response) -> Response:
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     caller = g.get("caller")
     log.info(
-        json.dumps(
-            {
-                "event": "request",
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "ms": round(elapsed_ms, 1),
-                "uid": caller.uid if caller else None,
-            }
-        )
+        {
+            "event": "request",
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "ms": round(elapsed_ms, 1),
+            "uid": caller.uid if caller else None,
+        }
     )
     return response
