@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from firebase_admin import auth
 
@@ -20,17 +21,18 @@ log = logging.getLogger(__name__)
 class Account:
     uid: str
     email: str | None
-    claims: dict
+    claims: dict[str, Any]  # custom claims: org and role
     anonymous: bool  # signed in anonymously: no sign-in provider is linked to the account
     email_verified: bool = False
     disabled: bool = False
     tokens_valid_after: float = 0.0  # seconds since the epoch: ID tokens issued before this were revoked
 
 
-def verify_id_token(token: str) -> dict:
+def verify_id_token(token: str) -> dict[str, Any]:
     """The token's claims; 401 `token-expired` or `invalid-token` when it does not verify."""
     try:
-        return auth.verify_id_token(token, app=admin_app())
+        claims: dict[str, Any] = auth.verify_id_token(token, app=admin_app())
+        return claims
     except auth.ExpiredIdTokenError:
         raise errors.token_expired()
     except auth.CertificateFetchError:
@@ -44,7 +46,7 @@ def verify_id_token(token: str) -> dict:
         raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token") from None
 
 
-def _account(user) -> Account:
+def _account(user: auth.UserRecord) -> Account:
     return Account(
         uid=user.uid,
         email=user.email,
@@ -73,7 +75,7 @@ def by_email(email: str) -> Account:
         raise errors.not_found(f"No user has the email {email!r}; they must sign up first.", "user-not-found")
 
 
-def set_claims(uid: str, claims: dict) -> None:
+def set_claims(uid: str, claims: dict[str, Any]) -> None:
     """Replace the account's custom claims (they reach the app with its next ID token)."""
     auth.set_custom_user_claims(uid, claims, app=admin_app())
 

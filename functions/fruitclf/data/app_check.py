@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 import jwt
 
@@ -27,7 +28,7 @@ def _key_set(jwks_url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=6 * 3600, timeout=5)
 
 
-def verify(token: str, project_number: str, project_id: str, jwks_url: str) -> dict:
+def verify(token: str, project_number: str, project_id: str, jwks_url: str) -> dict[str, Any]:
     """The token's claims; 401 `app-check-invalid` when it is not a current App Check token for this project,
     503 when App Check's keys cannot be fetched (nothing is known to be wrong with the token)."""
     try:

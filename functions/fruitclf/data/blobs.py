@@ -31,7 +31,8 @@ def put_jpeg(path: str, data: bytes) -> None:
 
 
 def get(path: str) -> bytes:
-    return bucket().blob(path).download_as_bytes(timeout=30)
+    data: bytes = bucket().blob(path).download_as_bytes(timeout=30)
+    return data
 
 
 def get_if_exists(path: str) -> bytes | None:

@@ -8,18 +8,33 @@ FIREBASE_AUTH_EMULATOR_HOST, which the Emulator Suite sets.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import firebase_admin
 from firebase_admin import credentials
+from google.auth.credentials import Credentials
 
 from ..config import settings
 
+if TYPE_CHECKING:  # the clients' modules are imported on first use, not with this one
+    from google.cloud.firestore import Client as FirestoreClient
+    from google.cloud.storage import Bucket
 
-class _AnonymousCredential(credentials.Base):
-    def get_credential(self):
+T = TypeVar("T")
+
+
+class Writer(Protocol):
+    """A write batch or a transaction: writes given to it commit together, with the change they belong to."""
+
+    def set(self, reference: Any, document_data: dict[str, Any], merge: bool = ...) -> Any: ...
+
+
+class _AnonymousCredential(credentials.Base):  # type: ignore[misc]  # firebase_admin ships no types
+    def get_credential(self) -> Credentials:
         from google.auth.credentials import AnonymousCredentials
 
-        return AnonymousCredentials()
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
 
 
 @functools.cache
@@ -31,16 +46,16 @@ def admin_app() -> firebase_admin.App:
 
 
 @functools.cache
-def firestore_client():
+def firestore_client() -> FirestoreClient:
     from firebase_admin import firestore
 
     # FIRESTORE_DATABASE points the function at another database, e.g. one restored from a backup.
     client = firestore.client(admin_app(), database_id=settings().firestore_database)
     _bound_firestore_retries(client, settings().firestore_deadline_s)
-    return client
+    return cast("FirestoreClient", client)
 
 
-def _bound_firestore_retries(client, deadline_s: float) -> None:
+def _bound_firestore_retries(client: Any, deadline_s: float) -> None:
     """Cap every Firestore RPC's default retry and timeout (the library's default retries for 60 s).
 
     Without this, a Firestore outage holds each request for a minute before it fails; with it the caller
@@ -61,13 +76,13 @@ def _bound_firestore_retries(client, deadline_s: float) -> None:
     )
     transport = client._firestore_api._transport
     for method in list(transport._wrapped_methods):
-        transport._wrapped_methods[method] = gapic_v1.method.wrap_method(
+        transport._wrapped_methods[method] = gapic_v1.method.wrap_method(  # type: ignore[no-untyped-call]
             method, default_retry=retry, default_timeout=deadline_s
         )
 
 
 @functools.cache
-def bucket():
+def bucket() -> Bucket:
     from firebase_admin import storage
 
     name = settings().storage_bucket
@@ -75,7 +90,7 @@ def bucket():
         raise RuntimeError(
             "No Storage bucket: FIREBASE_CONFIG names none (set up Storage for the project) and STORAGE_BUCKET is unset"
         )
-    return storage.bucket(name, app=admin_app())
+    return cast("Bucket", storage.bucket(name, app=admin_app()))
 
 
 def reset() -> None:
@@ -87,7 +102,7 @@ def reset() -> None:
         admin_app.cache_clear()
 
 
-def run_transaction(func, *args, max_attempts: int = 5):
+def run_transaction(func: Callable[..., T], *args: Any, max_attempts: int = 5) -> T:
     """Run a @firestore.transactional function in a new transaction.
 
     When Firestore is unreachable the library's cleanup raises "no transaction ID, so it cannot be rolled

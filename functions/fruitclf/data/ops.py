@@ -14,7 +14,7 @@ import time
 from collections import Counter
 
 from .clients import firestore_client
-from .sharded import ShardedCounter, increments, merge
+from .sharded import Fields, ShardedCounter, increments, merge
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ def _today() -> str:
 
 
 class _Recorder:
-    def __init__(self):
-        self._pending: dict[tuple[str, str], Counter] = {}
+    def __init__(self) -> None:
+        self._pending: dict[tuple[str, str], Counter[str]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -64,10 +64,10 @@ _recorder = _Recorder()
 add = _recorder.add
 
 
-def days_since(scope: str, since: str) -> dict[str, dict]:
+def days_since(scope: str, since: str) -> dict[str, Fields]:
     """Each day's figures of `scope` from the day `since` (YYYY-MM-DD) on, summed over shards."""
-    by_day: dict[str, list[dict]] = {}
+    by_day: dict[str, list[Fields]] = {}
     for snapshot in firestore_client().collection("ops", scope, "days").where("day", ">=", since).stream():
-        data = snapshot.to_dict()
+        data = snapshot.to_dict() or {}
         by_day.setdefault(data["day"], []).append(data)
     return {day: merge(shards) for day, shards in by_day.items()}

@@ -12,6 +12,7 @@ import pathlib
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -63,9 +64,9 @@ def labels_from_text(text: str) -> list[str]:
 
 def _interpreter_class():
     try:
-        from tflite_runtime.interpreter import Interpreter  # type: ignore
+        from tflite_runtime.interpreter import Interpreter
     except ImportError:
-        from ai_edge_litert.interpreter import Interpreter  # type: ignore
+        from ai_edge_litert.interpreter import Interpreter
     return Interpreter
 
 
@@ -106,7 +107,7 @@ class Classifier:
             num_threads = settings().interpreter_threads or DEFAULT_THREADS
         self.num_threads = max(1, num_threads)
         self._lock = threading.Lock()
-        self._interp = None
+        self._interp: Any = None  # the runtime's Interpreter (tflite-runtime or ai-edge-litert), once loaded
         self._in = self._out = None
         self.load_ms: float | None = None
 

@@ -20,6 +20,7 @@ from .. import errors
 from ..config import settings
 from ..data import blobs, store
 from ..data.clock import utcnow
+from ..data.store import Classification
 from ..ml import images
 from ..ml.model import Prediction, get_classifier
 from . import limits, monitoring, opinion, orgs
@@ -69,7 +70,7 @@ def classify_image(
     source: str,
     second_opinion: bool = False,
     idempotency_key: str | None = None,
-) -> dict:
+) -> Classification:
     """Classify an image sent with the request. `read_image` is called only once the caller is admitted, so a
     refused caller costs no upload parsing. `second_opinion` asks the vision model even when the classifier
     is sure (the org must have the feature). A repeated `idempotency_key` (the web app's offline queue sends
@@ -86,7 +87,7 @@ def keyed_doc_id(idempotency_key: str) -> str:
     return "k" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:27]
 
 
-def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
+def classify_stored_upload(caller: Caller, path: str, source: str) -> Classification:
     """Classify an image the caller put at uploads/<uid>/<name>, then delete the upload (the normalised copy
     is kept under users/<uid>/images/). Returns the document, the existing one if it was already classified
     (a replayed event, or the trigger and a POST racing for one upload): that costs no quota."""
@@ -105,7 +106,7 @@ def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
             if earlier := store.find_classification(caller.uid, doc_id):
                 return earlier
             raise _upload_not_found()
-        doc = _classify_bytes(caller.uid, data, org, source=source, doc_id=doc_id, extra={"uploadPath": path})
+        doc = _classify_bytes(caller.uid, data, org, source=source, doc_id=doc_id, upload_path=path)
     blobs.delete_quietly(path)
     return doc
 
@@ -120,9 +121,9 @@ def _classify_bytes(
     org: OrgConfig,
     source: str,
     doc_id: str | None = None,
-    extra: dict | None = None,
+    upload_path: str | None = None,
     second_opinion: bool = False,
-) -> dict:
+) -> Classification:
     """Classify one image for `uid` and store it: decode, classify while the image uploads, write the document.
     Returns the stored document (the existing one when another door wrote `doc_id` first)."""
     cfg = settings()
@@ -134,7 +135,7 @@ def _classify_bytes(
     with _storing_image(blobs.image_path(uid, doc_id), image.jpeg) as path:
         prediction = classifier.classify(image.model_input)
         classified = time.perf_counter()
-        doc = _document(prediction, path, source, org, extra)
+        doc = _document(prediction, path, source, org, upload_path)
         doc["secondOpinion"] = opinion.for_classification(org, second_opinion, image.jpeg, classifier.labels, doc)
     doc["timings"] = _timings(started, decoded, classified)
     if not _write(uid, doc_id, doc):  # lost a race with the other entry point, or an earlier attempt landed
@@ -157,9 +158,11 @@ def _storing_image(path: str, jpeg: bytes) -> Iterator[str]:
         raise
 
 
-def _document(prediction: Prediction, image_path: str, source: str, org: OrgConfig, extra: dict | None) -> dict:
+def _document(
+    prediction: Prediction, image_path: str, source: str, org: OrgConfig, upload_path: str | None
+) -> Classification:
     """The classification as stored, before its second opinion and timings are known."""
-    return {
+    doc: Classification = {
         "label": prediction.label,
         "confidence": round(prediction.confidence, 6),
         "topk": [{"label": label, "p": round(p, 6)} for label, p in prediction.topk],
@@ -171,11 +174,13 @@ def _document(prediction: Prediction, image_path: str, source: str, org: OrgConf
         "feedback": None,
         "secondOpinion": None,
         "createdAt": utcnow(),
-        **(extra or {}),
     }
+    if upload_path:  # a Storage upload's own path, removed once classified
+        doc["uploadPath"] = upload_path
+    return doc
 
 
-def _timings(started: float, decoded: float, classified: float) -> dict:
+def _timings(started: float, decoded: float, classified: float) -> dict[str, float]:
     return {
         "decode": round((decoded - started) * 1000, 2),
         "infer": round((classified - decoded) * 1000, 2),
@@ -183,12 +188,12 @@ def _timings(started: float, decoded: float, classified: float) -> dict:
     }
 
 
-def _log_classified(uid: str, doc_id: str, doc: dict) -> None:
+def _log_classified(uid: str, doc_id: str, doc: Classification) -> None:
     event = {"event": "classified", "uid": uid, "id": doc_id, "label": doc["label"], "source": doc["source"]}
     log.info({**event, "ms": doc["timings"]["total"]})
 
 
-def _write(uid: str, doc_id: str, doc: dict) -> bool:
+def _write(uid: str, doc_id: str, doc: Classification) -> bool:
     """Store the document with its aggregates: True when this call wrote it, False when the id had one.
 
     A write that timed out may still land later, so once it has been tried the image stays whatever happens.
@@ -205,7 +210,7 @@ def _write(uid: str, doc_id: str, doc: dict) -> bool:
             raise
 
 
-def _settle(uid: str, doc_id: str, doc: dict, give_up: float) -> None:
+def _settle(uid: str, doc_id: str, doc: Classification, give_up: float) -> None:
     while True:
         try:
             store.create_classification(uid, doc_id, doc)
@@ -239,7 +244,7 @@ def record_upload_error(uid: str, path: str, generation: int | str | None, error
     return error_id
 
 
-def second_opinion_for(caller: Caller, doc_id: str) -> dict:
+def second_opinion_for(caller: Caller, doc_id: str) -> Classification:
     """Ask the vision model about an already classified image and store its answer beside the model's."""
     org = orgs.config_for(caller)
     limits.enforce(caller, org)

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ..data import store
-from ..data.counters import HISTOGRAM_BINS
+from ..data.counters import HISTOGRAM_BINS, Summary
 from . import access, monitoring, orgs
 from .identity import Caller
 
 STATS_DAYS = 30
 
 
-def for_user(caller: Caller) -> dict:
+def for_user(caller: Caller) -> dict[str, Any]:
     orgs.config_for(caller).require("analytics")
     return to_stats(store.read_summary(caller.uid))
 
 
-def for_org(caller: Caller, org_id: str) -> dict:
+def for_org(caller: Caller, org_id: str) -> dict[str, Any]:
     access.require_admin(caller, org_id)
     orgs.config_for(caller).require("analytics")
     stats = to_stats(store.read_org_summary(org_id))
     return {**stats, "ops": {"perDay": monitoring.daily(orgs.key(org_id))}}
 
 
-def to_stats(summary: dict, today: dt.date | None = None) -> dict:
+def to_stats(summary: Summary, today: dt.date | None = None) -> dict[str, Any]:
     """The API's view of a summary: the last STATS_DAYS days, rates and means."""
     today = today or dt.datetime.now(dt.UTC).date()
     total = int(summary.get("total", 0))

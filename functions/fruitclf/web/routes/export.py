@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, Response, request
 
@@ -29,7 +31,7 @@ COLUMNS = (
 )
 
 
-def _row(doc: dict) -> dict:
+def _row(doc: Mapping[str, Any]) -> dict[str, Any]:
     shaped = classification(doc)
     feedback = shaped["feedback"] or {}
     return {
