@@ -177,7 +177,8 @@ class Classifier:
         )
 
 
-_cache: dict[str, Classifier] = {}
+# Keyed by the settings a classifier is built from (where models live, interpreter threads) and the model.
+_cache: dict[tuple[pathlib.Path, int, str], Classifier] = {}
 _cache_lock = threading.Lock()
 
 
@@ -187,8 +188,9 @@ def get_classifier(model_id: str | None = None) -> Classifier:
         model_id = default_model_id()
     if not isinstance(model_id, str) or not model_id or "/" in model_id or "\\" in model_id or model_id.startswith("."):
         raise KeyError(f"invalid model id {model_id!r}")
+    key = (models_dir(), settings().interpreter_threads, model_id)
     with _cache_lock:
-        clf = _cache.get(model_id)
+        clf = _cache.get(key)
         if clf is None:
-            clf = _cache[model_id] = Classifier(model_id)
+            clf = _cache[key] = Classifier(model_id)
         return clf

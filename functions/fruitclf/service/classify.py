@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from .. import errors
-from ..config import settings
+from ..config import in_context, settings
 from ..data import blobs, store
 from ..data.clock import utcnow
 from ..data.store import Classification
@@ -148,7 +148,7 @@ def _classify_bytes(
 def _storing_image(path: str, jpeg: bytes) -> Iterator[str]:
     """Upload the image while the block runs (the upload is I/O, the block classifies), then wait for it. If
     the block or the upload fails, the image is removed again: no image is left without its document."""
-    upload = _uploads.submit(blobs.put_jpeg, path, jpeg)
+    upload = _uploads.submit(in_context(blobs.put_jpeg), path, jpeg)
     try:
         yield path
         upload.result()
@@ -206,7 +206,7 @@ def _write(uid: str, doc_id: str, doc: Classification) -> bool:
         try:
             return store.create_classification(uid, doc_id, doc)
         except store.OUTCOME_UNKNOWN:
-            _settling.submit(_settle, uid, doc_id, doc, give_up=time.monotonic() + SETTLE_FOR_S)
+            _settling.submit(in_context(_settle), uid, doc_id, doc, give_up=time.monotonic() + SETTLE_FOR_S)
             raise
 
 
