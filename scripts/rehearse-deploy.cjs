@@ -8,8 +8,9 @@
 // Google is not reachable: every Google API call goes to the stand-in below, which answers as a new project
 // set up as docs/deploy.md says would, and fails the rehearsal on any call it does not know. Creating the
 // functions themselves (Cloud Build, Cloud Run) is the one step stood in for as a whole.
-//   node scripts/rehearse-deploy.cjs <project-id> [--setting KEY=VALUE ...] -- <firebase deploy flags>
-// scripts/deploy --rehearse runs it with the flags it deploys with.
+//   node scripts/rehearse-deploy.cjs <project-id> [--setting KEY=VALUE ...] [--functions-out FILE] -- <deploy flags>
+// scripts/deploy runs it (before every deploy, and alone with --rehearse) with the flags it deploys functions with;
+// --functions-out writes the functions the deploy would leave, which scripts/deploy compares with what is deployed.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -23,23 +24,28 @@ const LIB = path.join(ROOT, "node_modules", "firebase-tools", "lib");
 const lib = (name) => require(path.join(LIB, name));
 
 function parseArgs(argv) {
+  const usage = "usage: rehearse-deploy.cjs <project-id> [--setting KEY=VALUE ...] [--functions-out FILE] -- <deploy flags>";
   const split = argv.indexOf("--");
   const [own, flags] = split === -1 ? [argv, []] : [argv.slice(0, split), argv.slice(split + 1)];
-  const projectId = own[0];
-  const settings = {};
+  const args = { projectId: own[0], settings: {}, functionsOut: null, nonInteractive: false, force: false };
+  if (!args.projectId || args.projectId.startsWith("-")) throw new Error(usage);
   for (let i = 1; i < own.length; i += 2) {
-    if (own[i] !== "--setting" || !/^[A-Z_]+=/.test(own[i + 1] ?? "")) throw new Error(`unexpected argument ${own[i]}`);
-    const [key, ...value] = own[i + 1].split("=");
-    settings[key] = value.join("=");
+    const [option, value = ""] = [own[i], own[i + 1]];
+    if (option === "--setting" && /^[A-Z_]+=/.test(value)) {
+      const [key, ...rest] = value.split("=");
+      args.settings[key] = rest.join("=");
+    } else if (option === "--functions-out" && value) {
+      args.functionsOut = value;
+    } else {
+      throw new Error(usage);
+    }
   }
   const known = { "--non-interactive": "nonInteractive", "--force": "force" };
-  const options = { nonInteractive: false, force: false };
   for (const flag of flags) {
     if (!(flag in known)) throw new Error(`the rehearsal does not know the deploy flag ${flag}`);
-    options[known[flag]] = true;
+    args[known[flag]] = true;
   }
-  if (!projectId) throw new Error("usage: rehearse-deploy.cjs <project-id> [--setting KEY=VALUE ...] -- <flags>");
-  return { projectId, settings, flags, ...options };
+  return args;
 }
 
 /** A new project, answering the calls deploy makes, remembering what the deploy creates. */
@@ -52,6 +58,18 @@ class StandInGoogle {
     this.artifactRepos = {}; // created by the first functions build, with no cleanup policy
     this.answered = new Set();
     this.enabledApis = new Set();
+    this.sites = []; // a new project has no Hosting site
+  }
+
+  site(method, projectId, query) {
+    if (method === "GET") return { sites: this.sites };
+    const siteId = query.get("siteId");
+    if (query.get("validateOnly") !== "true") {
+      // The first site of a project is its default site.
+      const type = this.sites.length ? "USER_SITE" : "DEFAULT_SITE";
+      this.sites.push({ name: `projects/${this.projectId}/sites/${siteId}`, defaultUrl: `https://${siteId}.web.app`, type });
+    }
+    return { name: `projects/${projectId}/sites/${siteId}`, defaultUrl: `https://${siteId}.web.app` };
   }
 
   enable(api) {
@@ -59,15 +77,17 @@ class StandInGoogle {
     return { done: true };
   }
 
-  answer(method, url, body) {
+  answer(method, url, body, query) {
     const p = this.projectId;
+    const defaultSite = this.sites.find((site) => site.type === "DEFAULT_SITE");
     const routes = [
       // A new project has the APIs off; deploy turns on those it needs (never the retired Runtime Config).
       [/serviceusage\.googleapis\.com\/v1\/projects\/[^/]+\/services\/([^/:]+):enable$/, (m) => this.enable(m[1]), "turning APIs on"],
       [/serviceusage\.googleapis\.com\/v1beta1\/projects\/[^/]+\/services\/([^/:]+):generateServiceIdentity$/, () => ({ done: true }), "service agents"],
       [/serviceusage\.googleapis\.com\/v1\/projects\/[^/]+\/services\/([^/:]+)$/, (m) => ({ state: this.enabledApis.has(m[1]) ? "ENABLED" : "DISABLED" }), "which APIs are on"],
       [/firebase\.googleapis\.com\/v1beta1\/projects\/[^/]+\/adminSdkConfig$/, () => ({ projectId: p, storageBucket: this.bucket }), "the Firebase config (Storage set up: docs/deploy.md step 4)"],
-      [/firebase\.googleapis\.com\/v1beta1\/projects\/[^/]+$/, () => ({ projectId: p, projectNumber: "123456789012", resources: { hostingSite: p, storageBucket: this.bucket } }), "the Firebase project"],
+      [/firebase\.googleapis\.com\/v1beta1\/projects\/[^/]+$/, () => ({ projectId: p, projectNumber: "123456789012", resources: { storageBucket: this.bucket, ...(defaultSite && { hostingSite: defaultSite.name.split("/").pop() }) } }), "the Firebase project"],
+      [/firebasehosting\.googleapis\.com\/v1beta1\/projects\/([^/]+)\/sites$/, (m) => this.site(method, m[1], query), "Hosting sites (none in a new project)"],
       // No function deployed yet.
       [/cloudfunctions\.googleapis\.com\/v1\/projects\/[^/]+\/locations\/-\/functions/, () => ({ functions: [] }), "no 1st-gen functions"],
       [/cloudfunctions\.googleapis\.com\/v2\/projects\/[^/]+\/locations\/-\/functions/, () => ({ functions: [] }), "no 2nd-gen functions"],
@@ -120,10 +140,9 @@ class StandInGoogle {
 function installStandIn(google) {
   const apiv2 = lib("apiv2");
   apiv2.Client.prototype.request = async function request(reqOptions) {
-    const query = reqOptions.queryParams ? `?${new URLSearchParams(reqOptions.queryParams)}` : "";
-    const url = this.requestURL({ ...reqOptions, path: reqOptions.path.startsWith("/") ? reqOptions.path : `/${reqOptions.path}` }) + query;
+    const url = this.requestURL({ ...reqOptions, path: reqOptions.path.startsWith("/") ? reqOptions.path : `/${reqOptions.path}` });
     try {
-      return { status: 200, response: {}, body: google.answer(reqOptions.method, url.replace(/\?.*$/, ""), reqOptions.body) };
+      return { status: 200, response: {}, body: google.answer(reqOptions.method, url, reqOptions.body, new URLSearchParams(reqOptions.queryParams ?? {})) };
     } catch (err) {
       if (err.status) throw new (lib("error").FirebaseError)(err.message, { status: err.status, original: err });
       throw err;
@@ -206,11 +225,16 @@ async function rehearse(args) {
   await prepare.prepare(context, options, payload);
   const want = payload.functions.default.wantBackend;
   const endpoints = Object.values(want.endpoints).flatMap((byId) => Object.values(byId));
+  if (args.functionsOut) fs.writeFileSync(args.functionsOut, JSON.stringify(endpoints.map(({ id, region }) => ({ id, region }))));
   console.log(`rehearsal: functions, release of ${endpoints.map((e) => `${e.id} (${e.region}, min ${e.minInstances ?? 0})`).join(", ")}`);
   await release.release(context, options, payload);
 
-  console.log("rehearsal: hosting, config conversion");
-  options.site = args.projectId;
+  console.log("rehearsal: hosting, the site (scripts/deploy creates one named after the project when there is none)");
+  await lib("commands/hosting-sites-create").command.actionFn(args.projectId, { ...options });
+  const deployCommand = lib("commands/deploy").command;
+  const siteCheck = deployCommand.befores.find((b) => b.fn.toString().includes("requireHostingSite")).fn;
+  await siteCheck(Object.assign(options, { filteredTargets: ["hosting"] })); // sets options.site to the default site
+  console.log(`rehearsal: hosting, config conversion for site ${options.site}`);
   const [site] = hostingConfig(options);
   const converted = await convertConfig(context, payload, { config: site, version: "rehearsal" });
   const apiRewrite = converted.rewrites.find((r) => r.glob === "/api/**");
@@ -226,7 +250,7 @@ module.exports = { rehearse, parseArgs };
 
 if (require.main === module) {
   showLogs();
-  rehearse(parseArgs(process.argv.slice(2))).then(
+  Promise.resolve().then(() => rehearse(parseArgs(process.argv.slice(2)))).then(
     () => console.log("rehearsal: passed"),
     (err) => {
       let cause = err;

@@ -62,10 +62,16 @@ def test_deploy_plan_is_non_interactive_and_protects_data():
     result = run("bash", "scripts/deploy", "--check", "my-fruit-project", env=env)
     assert_clean(result)
     plan = result.stdout
-    assert "deploy --project my-fruit-project --non-interactive" in plan
+    assert "rehearsal passed: release of api (us-central1, min 0), classify_upload (us-central1, min 0)" in plan
+    assert "deploy --only firestore,storage --project my-fruit-project --non-interactive\n" in plan
+    assert "deploy --only functions --project my-fruit-project --non-interactive --force\n" in plan
+    assert "deploy --only hosting --project my-fruit-project --non-interactive --message git " in plan
+    assert "hosting:sites:create my-fruit-project --project my-fruit-project --non-interactive" in plan
     assert "firestore:backups:schedules:create --project my-fruit-project --recurrence DAILY --retention 30d" in plan
     assert "--soft-delete-duration=30d" in plan
     assert "ops/apply my-fruit-project" in plan
+    assert "scripts/smoke_check.py https://my-fruit-project.web.app" in plan
+    assert "hosting:clone my-fruit-project@" in plan and "update-traffic api" in plan
 
 
 def test_deploy_refuses_a_region_setting_hosting_does_not_rewrite_to():
