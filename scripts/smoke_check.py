@@ -27,7 +27,10 @@ class SmokeFailure(Exception):
 
 
 def fetch(url: str) -> requests.Response:
-    response = requests.get(url, timeout=TIMEOUT_SECONDS)
+    try:
+        response = requests.get(url, timeout=TIMEOUT_SECONDS)
+    except requests.RequestException as error:
+        raise SmokeFailure(f"GET {url} failed: {type(error).__name__}") from error
     if response.status_code != 200:
         raise SmokeFailure(f"GET {url} answered {response.status_code}")
     return response
@@ -64,7 +67,7 @@ def run_check(check: Callable[[str], str], base: str, attempts: int, pause: floa
     for attempt in range(1, attempts + 1):
         try:
             return check(base)
-        except (SmokeFailure, requests.RequestException, ValueError, KeyError) as error:
+        except (SmokeFailure, ValueError, KeyError) as error:
             if attempt == attempts:
                 raise SmokeFailure(str(error)) from error
             time.sleep(pause)

@@ -23,4 +23,8 @@ def test_a_healthy_site_passes_every_check(capsys):
 def test_a_site_that_does_not_answer_fails_each_check_by_name():
     failures = smoke_check.smoke_check("http://127.0.0.1:9", attempts=2, pause=0)
     assert len(failures) == 3
-    assert all("127.0.0.1:9" in failure for failure in failures)
+    assert [failure.split(" failed")[0] for failure in failures] == [
+        "GET http://127.0.0.1:9/",
+        "GET http://127.0.0.1:9/api/health",
+        "GET http://127.0.0.1:9/models/device.json",
+    ]
