@@ -4,7 +4,9 @@
 //              runs `python3.11` inside the venv), the build's params and settings, validation, the prompts a
 //              non-interactive deploy meets (failure policies, minimum-instance bill, deletions, unsafe updates,
 //              declarative security, secrets), the source upload's packing, and the release's cleanup-policy step;
-//   hosting:   the config conversion deploy sends (the /api rewrite to the function in its region, the headers).
+//   hosting:   `hosting:sites:create` on a project without a site (as scripts/deploy runs it), the deploy command's
+//              own default-site check, and the config conversion deploy sends (the /api rewrite to the function
+//              in its region, the headers).
 // Google is not reachable: every Google API call goes to the stand-in below, which answers as a new project
 // set up as docs/deploy.md says would, and fails the rehearsal on any call it does not know. Creating the
 // functions themselves (Cloud Build, Cloud Run) is the one step stood in for as a whole.
