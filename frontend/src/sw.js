@@ -4,11 +4,15 @@
 //   device cache  /models/** and /litert/** (the model and LiteRT.js's WebAssembly): the page fills it
 //                 (ondevice/model.js) when it first loads the model; here they are only served from it
 // A new release or model changes a version, so the next install starts fresh caches and activate removes
-// every older "fruit-" cache. /api/** is never cached: the server's answers and history stay live.
+// every older "fruit-" cache. Never stored, not even handled: /api/** (the server's answers and history stay live)
+// and Hosting's reserved /__/** (Google sign-in's handler and iframe belong to Firebase), except
+// /__/firebase/init.json, the project's config, which an offline start needs.
 const SHELL_FILES = "__SHELL_FILES__";
 const SHELL_CACHE = "fruit-shell-__SHELL_VERSION__";
 const DEVICE_CACHE = "fruit-device-__DEVICE_VERSION__";
 const CURRENT = [SHELL_CACHE, DEVICE_CACHE];
+const NOT_OURS = /^\/(api|__)\//;
+const FIREBASE_CONFIG = "/__/firebase/init.json";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -53,7 +57,8 @@ async function networkFirst(request, cacheName, fallbackUrl = null) {
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+  if (request.method !== "GET" || url.origin !== location.origin) return;
+  if (NOT_OURS.test(url.pathname) && url.pathname !== FIREBASE_CONFIG) return;
   if (request.mode === "navigate") {
     // every route is the same index.html (Hosting falls back to it)
     event.respondWith(networkFirst(request, SHELL_CACHE, "/"));

@@ -2,17 +2,27 @@
 
 Deployed, the same names come from `functions/.env.<project>` files (which `firebase deploy` also reads when it
 imports main.py, so the function options below are settings too) or the container's environment.
+
+A `Settings` is built once and travels with the call: `create_app` builds the API's from the environment (or
+takes them as given), and anything outside an app (the Storage trigger, the CLI, a test calling a service) gets
+the environment's, read once per process. Every layer reads them through `settings()`; the
+cached clients and models are keyed by the settings they are built from, and a thread a call starts runs
+`in_context`, so settings given to create_app reach all of them.
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def _int(name: str, default: int) -> int:
@@ -123,10 +133,6 @@ class Settings:
     max_instances: int = field(default_factory=lambda: _int("MAX_INSTANCES", 20))
     use_openai_secret: bool = field(default_factory=lambda: _bool("USE_OPENAI_SECRET"))
 
-    @property
-    def emulated(self) -> bool:
-        return emulator_mode()
-
 
 EMULATOR_HOSTS = ("FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "STORAGE_EMULATOR_HOST")
 
@@ -151,21 +157,32 @@ def emulator_mode() -> bool:
     return wanted
 
 
-# Settings a door passed in for the calls it makes (create_app(settings=...), `using`); None: the environment.
-_passed_in: contextvars.ContextVar[Settings | None] = contextvars.ContextVar("fruitclf_settings", default=None)
+# The settings of the app or door serving the current call (create_app(settings=...), `using`). A context
+# variable: each request or event sees its own, and so do the threads it starts through `in_context`.
+_current: contextvars.ContextVar[Settings | None] = contextvars.ContextVar("fruitclf_settings", default=None)
+
+
+@functools.cache
+def from_environment() -> Settings:
+    """The environment's settings, read once per process (a function instance's environment does not change)."""
+    return Settings()
 
 
 def settings() -> Settings:
-    """The settings in force: those passed in for the current call, else fresh ones from the environment (cheap;
-    tests change the environment between cases)."""
-    return _passed_in.get() or Settings()
+    """The settings in force: those of the app or door serving this call, else the environment's."""
+    return _current.get() or from_environment()
 
 
 @contextmanager
 def using(custom: Settings) -> Iterator[Settings]:
-    """Make `custom` the settings of every call inside the block, in this thread (a request, a trigger event)."""
-    token = _passed_in.set(custom)
+    """Make `custom` the settings of every call inside the block (a request, a trigger event, a test)."""
+    token = _current.set(custom)
     try:
         yield custom
     finally:
-        _passed_in.reset(token)
+        _current.reset(token)
+
+
+def in_context(func: Callable[..., T]) -> Callable[..., T]:
+    """`func` bound to the current settings, for another thread to run (a thread does not inherit them)."""
+    return functools.partial(contextvars.copy_context().run, func)

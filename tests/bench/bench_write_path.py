@@ -49,7 +49,9 @@ def main() -> None:
     args = parser.parse_args()
     seconds = min(args.seconds, MAX_SECONDS)
     total = min(int(args.rate * seconds), MAX_CLASSIFICATIONS)
+    # The process's own settings, set before anything reads them (config.from_environment reads them once).
     os.environ["ORG_PEAK_PER_SECOND"] = str(args.peak or args.rate)
+    os.environ["BULK_DAILY_IMAGES"] = str(total * 2)
 
     from fruitclf.data import jobs, sharded, store
     from fruitclf.data.clock import utcnow
@@ -80,7 +82,6 @@ def main() -> None:
     if args.path == "bulk":
         job = {"prefix": f"orgs/{org_id}/bulk/bench/", "state": "running", "run": 1, "total": total}
         jobs.create_job(org_id, job_id, job, [])
-        os.environ["BULK_DAILY_IMAGES"] = str(total * 2)
 
     answer = {"label": "apple", "confidence": 0.9, "topk": [{"label": "apple", "p": 0.9}], "abstained": False}
 

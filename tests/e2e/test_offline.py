@@ -52,6 +52,32 @@ def test_the_app_is_installable(page: Page):
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+STORED_PATHS = """async () => {
+    const paths = [];
+    for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
+    }
+    return paths;
+}"""
+
+
+def test_the_service_worker_never_stores_sign_in_pages_or_api_answers(page: Page):
+    page.goto("/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.evaluate(
+        """() => Promise.all(["/api/health", "/api/model", "/__/firebase/init.json", "/__/auth/iframe.js"]
+            .map((path) => fetch(path).then((response) => response.text())))"""
+    )
+    # Google sign-in opens /__/auth/handler in a popup and /__/auth/iframe in a frame: navigations the worker must
+    # leave to Firebase (it used to answer them, storing the answer as the app's own "/").
+    for path in ("/__/auth/handler?apiKey=demo", "/__/auth/iframe"):
+        assert not page.goto(path).from_service_worker, path
+    page.goto("/")
+    stored = page.evaluate(STORED_PATHS)
+    assert "/__/firebase/init.json" in stored  # the offline start needs the project's config
+    assert [path for path in stored if path.startswith(("/api/", "/__/auth/"))] == []
+
+
 def test_offline_photo_survives_the_tab_closing_and_reaches_history_once(
     page: Page, credentials, orange_photo, screenshot
 ):

@@ -6,7 +6,7 @@ Every refused request asserts its status, its error code, the error envelope, an
 
 import pytest
 
-from integration.inprocess import app_client  # noqa: F401 - the in-process app fixture, for the tests here
+from integration.inprocess import app_client, client_with  # noqa: F401 - the in-process app fixtures, for the tests here
 from support import emulators
 from support.stack_fixtures import admin, member, org, skip_when_stack_down, user  # noqa: F401 - shared fixtures
 

@@ -25,14 +25,13 @@ FUZZ = settings(
 
 @pytest.fixture(scope="module")
 def client():
+    from fruitclf.config import Settings
     from fruitclf.data import clients
     from fruitclf.web.app import create_app
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RATE_LIMIT", "100000")
-        clients.reset()
-        yield create_app().test_client()
-        clients.reset()
+    clients.reset()
+    yield create_app(Settings(rate_limit_per_minute=100_000)).test_client()
+    clients.reset()
 
 
 @pytest.fixture(scope="module")

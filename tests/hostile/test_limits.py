@@ -95,13 +95,8 @@ def test_anonymous_uploads_get_the_lower_anonymous_quota():
     assert (len(docs), [e["error"]["code"] for e in errors]) == (10, ["rate-limited"])
 
 
-@pytest.fixture
-def quotas(monkeypatch):
-    monkeypatch.setenv("RATE_LIMIT", "1000")
-    monkeypatch.setenv("RATE_LIMIT_ANONYMOUS", "2")
-
-
-def test_an_anonymous_account_gets_its_own_lower_quota_over_http(quotas, app_client, user):  # noqa: F811
+def test_an_anonymous_account_gets_its_own_lower_quota_over_http(client_with, user):  # noqa: F811
+    app_client = client_with(rate_limit_per_minute=1000, rate_limit_anonymous=2)
     anonymous = anonymous_user()
     emulators.fresh_window()
     assert [post_image(app_client, anonymous).status_code for _ in range(2)] == [201, 201]
@@ -116,17 +111,26 @@ def test_an_anonymous_account_gets_its_own_lower_quota_over_http(quotas, app_cli
 
 
 @pytest.fixture
-def openai(monkeypatch):
+def openai():
     with FakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-answer-banana")
-        monkeypatch.setenv("OPENAI_TIMEOUT", "2")
-        monkeypatch.setenv("SECOND_OPINION_BELOW", "1.01")  # every answer counts as unsure: asked automatically
-        monkeypatch.setenv("RATE_LIMIT", "1000")
         yield server
 
 
-def test_an_anonymous_account_never_spends_a_second_opinion(openai, app_client):  # noqa: F811
+@pytest.fixture
+def opinions_client(openai, client_with):
+    """The app with a vision model that answers banana, asked automatically for every answer."""
+    return lambda **more: client_with(
+        openai_base_url=openai.base_url,
+        openai_api_key="sk-answer-banana",
+        openai_timeout_s=2.0,
+        second_opinion_below=1.01,  # every answer counts as unsure: asked automatically
+        rate_limit_per_minute=1000,
+        **more,
+    )
+
+
+def test_an_anonymous_account_never_spends_a_second_opinion(openai, opinions_client):  # noqa: F811
+    app_client = opinions_client()
     anonymous = anonymous_user()
     body = post_image(app_client, anonymous).get_json()
     assert body["secondOpinion"] is None, "not asked automatically"
@@ -140,10 +144,9 @@ def test_an_anonymous_account_never_spends_a_second_opinion(openai, app_client):
 
 
 @pytest.fixture
-def ceiling_of_two(monkeypatch, openai):
-    """SECOND_OPINION_DAILY_MAX=2, counted from zero: the ceiling is project-wide, so today's count (other
-    tests ask too) is cleared first."""
-    monkeypatch.setenv("SECOND_OPINION_DAILY_MAX", "2")
+def ceiling_of_two(openai):
+    """SECOND_OPINION_DAILY_MAX=2 (the test's app has it), counted from zero: the ceiling is project-wide, so
+    today's count (other tests ask too) is cleared first."""
     day, ratelimits = int(time.time() // DAY_S), emulators.firestore().collection("ratelimits")
     for shard in range(8):  # data/ratelimits.py: <key>:<window> and the shard number
         for separator in ":-":
@@ -151,7 +154,8 @@ def ceiling_of_two(monkeypatch, openai):
     return openai
 
 
-def test_the_daily_ceiling_stops_automatic_opinions_and_refuses_asked_ones(ceiling_of_two, app_client, user):  # noqa: F811
+def test_the_daily_ceiling_stops_automatic_opinions_and_refuses_asked_ones(ceiling_of_two, opinions_client, user):  # noqa: F811
+    app_client = opinions_client(second_opinion_daily_max=2)
     opinions = [post_image(app_client, user).get_json()["secondOpinion"] for _ in range(3)]
     assert [o["label"] for o in opinions] == ["banana", "banana", None]
     assert "used up" in opinions[2]["note"]

@@ -44,8 +44,8 @@ def test_export_refuses_bad_parameters_and_non_admins(user):
     )
 
 
-def test_preflight_from_an_allowed_origin(monkeypatch, app_client):
-    monkeypatch.setenv("ALLOWED_ORIGINS", "https://fruit.example, https://admin.example")
+def test_preflight_from_an_allowed_origin(client_with):
+    app_client = client_with(allowed_origins=("https://fruit.example", "https://admin.example"))
     response = app_client.options(
         "/api/classify",
         headers={
@@ -59,8 +59,8 @@ def test_preflight_from_an_allowed_origin(monkeypatch, app_client):
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
 
 
-def test_preflight_from_another_origin_is_refused(monkeypatch, app_client):
-    monkeypatch.setenv("ALLOWED_ORIGINS", "https://fruit.example")
+def test_preflight_from_another_origin_is_refused(client_with):
+    app_client = client_with(allowed_origins=("https://fruit.example",))
     response = app_client.options(
         "/api/classify", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     )
@@ -69,8 +69,8 @@ def test_preflight_from_another_origin_is_refused(monkeypatch, app_client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_simple_requests_get_cors_headers_only_for_allowed_origins(monkeypatch, app_client):
-    monkeypatch.setenv("ALLOWED_ORIGINS", "https://fruit.example")
+def test_simple_requests_get_cors_headers_only_for_allowed_origins(client_with):
+    app_client = client_with(allowed_origins=("https://fruit.example",))
     allowed = app_client.get("/api/health", headers={"Origin": "https://fruit.example"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://fruit.example"
     other = app_client.get("/api/health", headers={"Origin": "https://evil.example"})

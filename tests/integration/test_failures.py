@@ -10,10 +10,9 @@ from integration.inprocess import post_image
 from support import emulators
 
 
-def test_firestore_down_is_a_503_and_nothing_is_stored(monkeypatch, app_client, user):
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")
-    monkeypatch.setenv("FIRESTORE_DEADLINE", "2")
-    response = post_image(app_client, user)
+def test_firestore_down_is_a_503_and_nothing_is_stored(monkeypatch, client_with, user):
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")  # read by the Firestore client library itself
+    response = post_image(client_with(firestore_deadline_s=2.0), user)
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "unavailable"
     assert emulators.user_objects(user.uid) == []
@@ -32,13 +31,13 @@ def test_a_failure_before_the_document_is_written_removes_the_image(monkeypatch,
     assert emulators.user_documents(user.uid) == []
 
 
-def test_a_write_that_times_out_and_lands_later_leaves_one_whole_classification(monkeypatch, app_client, user):
+def test_a_write_that_times_out_and_lands_later_leaves_one_whole_classification(monkeypatch, client_with, user):
     """Firestore freezes just as the document is written, for longer than FIRESTORE_DEADLINE, and serves the
     write when it thaws: a write whose caller gave up may still be applied. The answer and what is stored
     agree: the document, its image and its counts, once."""
     from fruitclf.data import store
 
-    monkeypatch.setenv("FIRESTORE_DEADLINE", "2")
+    app_client = client_with(firestore_deadline_s=2.0)
     pause = emulators.FirestorePause(seconds=3)
     write = store.create_classification
     first_write = [True]

@@ -18,7 +18,7 @@ from training import feedback
 
 
 @pytest.fixture
-def models_dir(tmp_path, monkeypatch):
+def models_dir(tmp_path):
     """A models folder holding the shipped models (linked) and their DEFAULT, for the app under test."""
     from fruitclf.ml import model
 
@@ -28,7 +28,6 @@ def models_dir(tmp_path, monkeypatch):
     for model_id in model.available_models():
         (folder / model_id).symlink_to(shipped / model_id)
     (folder / "DEFAULT").write_text(model.default_model_id())
-    monkeypatch.setenv("FRUITCLF_MODELS_DIR", str(folder))
     return folder
 
 
@@ -42,11 +41,8 @@ def striped_photo(seed: int) -> bytes:
     return out.getvalue()
 
 
-def test_corrections_train_a_model_that_one_org_gets_first_then_everyone(
-    app_client,  # noqa: F811 - the fixture
-    models_dir,
-    tmp_path,
-):
+def test_corrections_train_a_model_that_one_org_gets_first_then_everyone(client_with, models_dir, tmp_path):
+    app_client = client_with(models_dir=str(models_dir))
     base = (models_dir / "DEFAULT").read_text().strip()
     org = emulators.make_org()
     admin = emulators.join_org(emulators.sign_up(), org, "admin")

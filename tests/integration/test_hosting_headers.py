@@ -1,8 +1,9 @@
 """The headers the running Hosting emulator actually sends, per kind of path.
 
-firebase.json matches paths with globs (production's regexes are RE2, which has no lookahead, so the rules are
-arranged by glob instead: tests/unit/test_firebase_json.py). These tests pin the effect a browser sees: hashed
-assets cached for a year, the app's documents revalidated and under the app's CSP, the API under its own.
+firebase.json has one base rule for every path but Hosting's reserved /__/ and specific rules after it, so its
+meaning needs neither negated globs nor lookaheads (the rule order is tested in tests/unit/test_firebase_json.py).
+These tests pin the effect a browser sees: hashed assets cached for a year, the app's documents revalidated and
+under the app's CSP, the API under its own, and Hosting's own /__/ pages untouched.
 """
 
 import json
@@ -33,10 +34,10 @@ def asset_path() -> str:
     return match.group(1)
 
 
-def assert_every_response_hardened(response: requests.Response) -> None:
+def assert_every_response_hardened(response: requests.Response, referrer: str = "strict-origin-when-cross-origin"):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["Referrer-Policy"] == referrer
 
 
 @pytest.mark.parametrize("path", DOCUMENT_PATHS)
@@ -47,15 +48,21 @@ def test_app_documents_are_revalidated_and_carry_the_app_csp(path):
     assert_every_response_hardened(response)
 
 
-def test_hashed_assets_are_immutable_for_a_year_without_a_document_csp(asset_path):
+def test_hashed_assets_are_immutable_for_a_year(asset_path):
     response = get(asset_path)
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert "Content-Security-Policy" not in response.headers
     assert_every_response_hardened(response)
 
 
 def test_api_keeps_its_own_no_store_and_deny_all_csp():
     response = get("/api/health")
     assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
-    assert_every_response_hardened(response)
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert_every_response_hardened(response, referrer="no-referrer")
+
+
+def test_hostings_reserved_pages_carry_none_of_the_apps_headers():
+    """Google sign-in frames /__/auth/iframe: the app's X-Frame-Options DENY or frame-ancestors 'none' would break it."""
+    response = get("/__/firebase/init.json")
+    assert "X-Frame-Options" not in response.headers
+    assert "Content-Security-Policy" not in response.headers

@@ -116,18 +116,18 @@ def token_claims(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-def firestore():
+def firestore(database: str = "(default)"):
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import firestore as gfs
 
-    return gfs.Client(project=PROJECT, credentials=AnonymousCredentials())
+    return gfs.Client(project=PROJECT, credentials=AnonymousCredentials(), database=database)
 
 
-def bucket():
+def bucket(name: str = BUCKET):
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 
-    return storage.Client(project=PROJECT, credentials=AnonymousCredentials()).bucket(BUCKET)
+    return storage.Client(project=PROJECT, credentials=AnonymousCredentials()).bucket(name)
 
 
 def user_documents(uid: str, collection: str = "classifications") -> list:

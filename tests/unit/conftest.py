@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pathlib
@@ -26,6 +27,16 @@ def _runtime_available() -> bool:
             return True
         except ImportError:
             return False
+
+
+@pytest.fixture
+def use_settings():
+    """Run the test's calls with settings of its own (the environment's for the rest), as a door passes them in:
+    `use_settings(rate_limit_per_minute=3)`; a later call replaces an earlier one."""
+    from fruitclf import config
+
+    with contextlib.ExitStack() as stack:
+        yield lambda **overrides: stack.enter_context(config.using(config.Settings(**overrides)))
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ services cannot tell. The emulator suites (tests/integration) keep testing the r
 from __future__ import annotations
 
 import itertools
-import types
 from dataclasses import dataclass, field
 
 from google.cloud.firestore import Increment
@@ -124,7 +123,7 @@ class FakeData:
 
     def stat(self, path: str):
         data = self.objects.get(path)
-        return None if data is None else types.SimpleNamespace(size=len(data), generation=1)
+        return None if data is None else blobs.ObjectInfo(size=len(data), generation=1)
 
     # -- orgs
     def read_org(self, org_id: str) -> dict | None:

@@ -1,4 +1,4 @@
-"""Aggregates: deltas on write, merging of shards, and the stats view."""
+"""Aggregates: deltas on write and merging of shards."""
 
 import datetime as dt
 
@@ -43,24 +43,3 @@ def test_shards_merge_field_by_field():
         [{"total": 2, "perLabel": {"kiwi": 2}}, {"total": 1, "perLabel": {"kiwi": 1, "lime": 1}}, {}]
     )
     assert merged == {"total": 3, "perLabel": {"kiwi": 3, "lime": 1}}
-
-
-def test_stats_view():
-    today = dt.date(2026, 11, 28)
-    summary = {
-        "total": 4,
-        "abstained": 1,
-        "confidenceSum": 3.0,
-        "perLabel": {"kiwi": 3, "lime": 1, "gone": 0},
-        "perDay": {"2026-11-28": 3, "2026-11-27": 1, "2026-01-01": 9},
-        "confidenceHist": {"9": 3, "0": 1},
-        "feedbackN": 2,
-        "feedbackCorrect": 1,
-    }
-    stats = counters.to_stats(summary, today)
-    assert stats["perLabel"] == {"kiwi": 3, "lime": 1}
-    assert len(stats["perDay"]) == 30 and stats["perDay"][-1] == {"day": "2026-11-28", "count": 3}
-    assert stats["perDay"][-2]["count"] == 1, "only the last 30 days are shown"
-    assert stats["confidenceHistogram"][0] == 1 and stats["confidenceHistogram"][9] == 3
-    assert (stats["meanConfidence"], stats["abstainRate"]) == (0.75, 0.25)
-    assert stats["feedback"] == {"n": 2, "correct": 1, "accuracy": 0.5}

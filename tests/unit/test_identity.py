@@ -69,19 +69,19 @@ def test_a_token_from_the_second_of_the_revocation_still_counts(data):
     assert identity.caller_from_token("ada").uid == "ada"
 
 
-def test_the_account_is_re_read_only_after_the_recheck_interval(data, monkeypatch):
-    monkeypatch.setenv("SESSION_CHECK_SECONDS", "3600")
+def test_the_account_is_re_read_only_after_the_recheck_interval(data, use_settings):
+    use_settings(session_check_seconds=3600.0)
     identity.caller_from_token("ada")
     change(data, "ada", disabled=True)
     assert identity.caller_from_token("ada").uid == "ada", "within the interval the instance's copy stands"
-    monkeypatch.setenv("SESSION_CHECK_SECONDS", "0")
+    use_settings(session_check_seconds=0.0)
     assert code_of(identity.caller_from_token, "ada") == "account-disabled"
 
 
-def test_a_token_issued_after_the_instance_read_the_account_reads_it_again(data, monkeypatch):
+def test_a_token_issued_after_the_instance_read_the_account_reads_it_again(data, monkeypatch, use_settings):
     """The app refreshes its token after a change (joining an org, verifying its address): that token must not
     meet the instance's older copy of the account."""
-    monkeypatch.setenv("SESSION_CHECK_SECONDS", "3600")
+    use_settings(session_check_seconds=3600.0)
     identity.caller_from_token("ada")
     change(data, "ada", email_verified=True)
     assert not identity.caller_from_token("ada").email_verified, "the same old token: the instance's copy stands"
@@ -91,8 +91,8 @@ def test_a_token_issued_after_the_instance_read_the_account_reads_it_again(data,
     assert identity.caller_from_token("ada").email_verified
 
 
-def test_admin_actions_and_forget_read_the_account_afresh(data, monkeypatch):
-    monkeypatch.setenv("SESSION_CHECK_SECONDS", "3600")
+def test_admin_actions_and_forget_read_the_account_afresh(data, use_settings):
+    use_settings(session_check_seconds=3600.0)
     caller = identity.caller_from_token("ada")
     change(data, "ada", claims={"org": "acme", "role": "member"})
     assert identity.caller_from_token("ada").role == "admin"

@@ -49,8 +49,8 @@ def test_chunk_size_is_a_whole_number_from_1_to_200(size):
     assert jobs._validated("acme", {"prefix": "orgs/acme/bulk/x/", "chunkSize": 200})[1] == 200
 
 
-def test_the_default_chunk_size_is_a_setting(monkeypatch):
-    monkeypatch.setenv("BULK_CHUNK_SIZE", "25")
+def test_the_default_chunk_size_is_a_setting(use_settings):
+    use_settings(bulk_chunk_size=25)
     assert jobs._validated("acme", {"prefix": "orgs/acme/bulk/x/"})[1] == 25
 
 

@@ -7,8 +7,8 @@ from fruitclf.service import monitoring
 
 
 @pytest.mark.parametrize("peak", ["10", "100", "7.5"])
-def test_shard_quotas_add_up_to_the_limit(monkeypatch, peak):
-    monkeypatch.setenv("ORG_PEAK_PER_SECOND", peak)
+def test_shard_quotas_add_up_to_the_limit(use_settings, peak):
+    use_settings(org_peak_per_second=float(peak))
     for limit in (1, 2, 7, 8, 9, 60, 1000, 6000):
         quotas = ratelimits.shard_quotas(limit)
         assert sum(quotas) == limit
@@ -17,10 +17,10 @@ def test_shard_quotas_add_up_to_the_limit(monkeypatch, peak):
 
 
 @pytest.mark.parametrize(("peak", "shards"), [("0.2", 1), ("1", 1), ("10", 10), ("7.5", 8), ("100", 100)])
-def test_each_per_org_hot_document_stays_at_one_write_a_second(monkeypatch, peak, shards):
+def test_each_per_org_hot_document_stays_at_one_write_a_second(use_settings, peak, shards):
     """ORG_PEAK_PER_SECOND classifications a second, each writing every per-org count once, spread evenly:
     each shard gets DOCUMENT_WRITES_PER_S at most."""
-    monkeypatch.setenv("ORG_PEAK_PER_SECOND", peak)
+    use_settings(org_peak_per_second=float(peak))
     assert sharded.org_shards() == shards
     assert float(peak) / shards <= sharded.DOCUMENT_WRITES_PER_S
 

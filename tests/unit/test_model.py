@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from conftest import FUNCTIONS, grocery_label, jpeg_bytes
+from fruitclf import config
 from fruitclf.ml import images, model, preprocess
 
 # opencv-doc sample photos and the top-1 label the shipped model gives them (only photos it gets right are listed);
@@ -50,8 +51,9 @@ def test_get_classifier_cached_and_unknown(classifier):
 
 def test_models_dir_env_override(tmp_path, monkeypatch):
     monkeypatch.setenv("FRUITCLF_MODELS_DIR", str(tmp_path))
-    assert model.models_dir() == tmp_path
-    assert model.available_models() == []
+    with config.using(config.Settings()):  # as a door builds its settings from the environment
+        assert model.models_dir() == tmp_path
+        assert model.available_models() == []
 
 
 def test_card_and_labels_consistent(classifier):

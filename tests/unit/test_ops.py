@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fruitclf.doors.cloud_logging import CloudLoggingFormatter
+
 ROOT = Path(__file__).resolve().parents[2]
 ALERTS = sorted((ROOT / "ops" / "alerts").glob("*.json"))
 LOG_METRICS = {
@@ -69,7 +71,9 @@ def sample_log_line(event: str, caplog) -> dict:
             from fruitclf.service import bulk
 
             bulk._logged("acme", "job1", 0, "done", Counter(done=3, failed=1), 0.0)
-    lines = [json.loads(r.getMessage()) for r in caplog.records if f'"event": "{event}"' in r.getMessage()]
+    # The lines as Cloud Logging reads them (doors/cloud_logging.py).
+    lines = [json.loads(CloudLoggingFormatter().format(record)) for record in caplog.records]
+    lines = [line for line in lines if line.get("event") == event]
     assert lines, f"the function wrote no {event} log line"
     return lines[0]
 

@@ -19,10 +19,9 @@ from fruitclf.service.identity import Caller
 
 
 @pytest.fixture
-def data(monkeypatch, classifier) -> FakeData:
+def data(monkeypatch, use_settings, classifier) -> FakeData:
     monkeypatch.setattr(orgs, "_cache", {})
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.setenv("RATE_LIMIT", "3")
+    use_settings(openai_api_key="", rate_limit_per_minute=3, storage_bucket="demo-fruit.appspot.com")
     return FakeData().install(monkeypatch)
 
 
@@ -112,8 +111,7 @@ def test_a_failure_before_the_document_write_removes_the_uploaded_image(data, mo
     assert data.ops[-1][1]["errors"] == 1
 
 
-def test_the_storage_trigger_enters_through_the_same_limits(data, monkeypatch):
-    monkeypatch.setenv("STORAGE_BUCKET", "demo-fruit.appspot.com")
+def test_the_storage_trigger_enters_through_the_same_limits(data):
     data.accounts["alice"] = Account(uid="alice", email="alice@fruit.test", claims={}, anonymous=False)
     for n in range(4):
         data.objects[f"uploads/alice/{n}.jpg"] = photo()

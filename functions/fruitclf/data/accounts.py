@@ -5,9 +5,9 @@ The only module that calls firebase_admin.auth. SDK errors become ApiErrors here
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from firebase_admin import auth
 
@@ -21,31 +21,32 @@ log = logging.getLogger(__name__)
 class Account:
     uid: str
     email: str | None
-    claims: dict
+    claims: dict[str, Any]  # custom claims: org and role
     anonymous: bool  # signed in anonymously: no sign-in provider is linked to the account
     email_verified: bool = False
     disabled: bool = False
     tokens_valid_after: float = 0.0  # seconds since the epoch: ID tokens issued before this were revoked
 
 
-def verify_id_token(token: str) -> dict:
+def verify_id_token(token: str) -> dict[str, Any]:
     """The token's claims; 401 `token-expired` or `invalid-token` when it does not verify."""
     try:
-        return auth.verify_id_token(token, app=admin_app())
+        claims: dict[str, Any] = auth.verify_id_token(token, app=admin_app())
+        return claims
     except auth.ExpiredIdTokenError:
         raise errors.token_expired()
     except auth.CertificateFetchError:
         # Google's signing keys could not be fetched: nothing is wrong with the token, so the caller may retry.
-        log.error(json.dumps({"event": "token-certificates-unavailable"}))
+        log.error({"event": "token-certificates-unavailable"})
         raise errors.unavailable("Sign-in cannot be checked right now; try again shortly.") from None
     except (auth.InvalidIdTokenError, ValueError, TypeError, AttributeError, RecursionError) as exc:
         # Besides its own errors, the SDK's JWT parsing trips over hostile shapes (a payload that is a list,
         # JSON nested thousands deep). The message may quote the token, so only the error's type is logged.
-        log.info(json.dumps({"event": "invalid-id-token", "error": type(exc).__name__}))
+        log.info({"event": "invalid-id-token", "error": type(exc).__name__})
         raise errors.unauthenticated("The ID token is not valid: sign in again.", "invalid-token") from None
 
 
-def _account(user) -> Account:
+def _account(user: auth.UserRecord) -> Account:
     return Account(
         uid=user.uid,
         email=user.email,
@@ -74,7 +75,7 @@ def by_email(email: str) -> Account:
         raise errors.not_found(f"No user has the email {email!r}; they must sign up first.", "user-not-found")
 
 
-def set_claims(uid: str, claims: dict) -> None:
+def set_claims(uid: str, claims: dict[str, Any]) -> None:
     """Replace the account's custom claims (they reach the app with its next ID token)."""
     auth.set_custom_user_claims(uid, claims, app=admin_app())
 

@@ -2,13 +2,18 @@
 https://firebaseappcheck.googleapis.com/<project number> and whose audience holds projects/<project number>
 and projects/<project id>, signed by a key from App Check's public key set (a JWKS at a URL: Google's by
 default, a setting so that tests can install their own). The keys are cached for 6 hours, as Google advises.
+
+Checked here rather than by `firebase_admin.app_check.verify_token`, which checks the issuer only by its prefix
+(`iss.startswith("https://firebaseappcheck.googleapis.com/")`) and the audience only for projects/<project id>:
+a token App Check issued to another project number would pass it (the `wrong-issuer` case of
+tests/hostile/test_app_check.py). It also fetches its keys from a fixed URL, so tests could not sign their own.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
+from typing import Any
 
 import jwt
 
@@ -23,7 +28,7 @@ def _key_set(jwks_url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=6 * 3600, timeout=5)
 
 
-def verify(token: str, project_number: str, project_id: str, jwks_url: str) -> dict:
+def verify(token: str, project_number: str, project_id: str, jwks_url: str) -> dict[str, Any]:
     """The token's claims; 401 `app-check-invalid` when it is not a current App Check token for this project,
     503 when App Check's keys cannot be fetched (nothing is known to be wrong with the token)."""
     try:
@@ -43,8 +48,8 @@ def verify(token: str, project_number: str, project_id: str, jwks_url: str) -> d
             raise jwt.InvalidAudienceError("the audience does not name this project")
         return claims
     except jwt.PyJWKClientConnectionError:
-        log.error(json.dumps({"event": "app-check-keys-unavailable"}))
+        log.error({"event": "app-check-keys-unavailable"})
         raise errors.unavailable("App Check cannot be verified right now; try again shortly.") from None
     except (jwt.PyJWKClientError, jwt.InvalidTokenError, ValueError, TypeError) as exc:
-        log.info(json.dumps({"event": "invalid-app-check-token", "error": type(exc).__name__}))
+        log.info({"event": "invalid-app-check-token", "error": type(exc).__name__})
         raise errors.unauthenticated("The App Check token is not valid: reload the app.", "app-check-invalid") from None

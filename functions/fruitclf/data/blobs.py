@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from google.api_core import exceptions as gexc
-from google.cloud.storage import Blob
 
 from .clients import bucket
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What the services need to know of a stored object before reading it."""
+
+    size: int
+    generation: int | None  # changes whenever the object is written again
 
 
 def image_path(uid: str, classification_id: str) -> str:
@@ -23,16 +31,18 @@ def put_jpeg(path: str, data: bytes) -> None:
 
 
 def get(path: str) -> bytes:
-    return bucket().blob(path).download_as_bytes(timeout=30)
+    data: bytes = bucket().blob(path).download_as_bytes(timeout=30)
+    return data
 
 
 def get_at_most(path: str, max_bytes: int) -> bytes | None:
     """The object's first `max_bytes` + 1 bytes (enough to tell that it is too large without reading it all), or
     None when there is no such object."""
     try:
-        return bucket().blob(path).download_as_bytes(start=0, end=max_bytes, timeout=30)
+        data: bytes = bucket().blob(path).download_as_bytes(start=0, end=max_bytes, timeout=30)
     except gexc.NotFound:
         return None
+    return data
 
 
 def get_if_exists(path: str) -> bytes | None:
@@ -54,9 +64,10 @@ def delete_quietly(path: str) -> None:
         log.exception("could not delete an object in %s/", path.rsplit("/", 1)[0])
 
 
-def stat(path: str) -> Blob | None:
-    """The object's metadata (size, content type), or None when there is no such object."""
-    return bucket().get_blob(path, timeout=30)
+def stat(path: str) -> ObjectInfo | None:
+    """The object's size and generation, or None when there is no such object."""
+    blob = bucket().get_blob(path, timeout=30)
+    return None if blob is None else ObjectInfo(size=blob.size or 0, generation=blob.generation)
 
 
 def list_names(prefix: str, limit: int) -> list[str]:

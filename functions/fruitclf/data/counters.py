@@ -1,22 +1,37 @@
 """Aggregates kept beside the data, so a stats read costs one document (a handful for an organisation).
 
-A summary document looks like:
-    {total, abstained, confidenceSum, perLabel{label: n}, perDay{YYYY-MM-DD: n}, confidenceHist{"0".."9": n},
-     feedbackN, feedbackCorrect}
-Writers add signed deltas (Firestore increments) in the same commit as the document they describe.
+A summary document is a `Summary` (below). Writers add signed deltas (Firestore increments) in the same commit as the document they describe.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from google.cloud.firestore import Increment
 
 HISTOGRAM_BINS = 10
-STATS_DAYS = 30
 
 
-def _day(value) -> str:
+class Summary(TypedDict, total=False):
+    """A user's or an org's aggregates as read (an empty one has no fields yet)."""
+
+    total: int
+    abstained: int
+    confidenceSum: float
+    perLabel: dict[str, int]
+    perDay: dict[str, int]
+    confidenceHist: dict[str, int]
+    feedbackN: int
+    feedbackCorrect: int
+
+
+# A signed change to a summary: Firestore Increments, some in maps (perLabel, perDay, confidenceHist).
+Delta = dict[str, Any]
+
+
+def _day(value: object) -> str:
     when = value if isinstance(value, dt.datetime) else dt.datetime.now(dt.UTC)
     return when.astimezone(dt.UTC).strftime("%Y-%m-%d")
 
@@ -25,14 +40,14 @@ def confidence_bin(confidence: float) -> str:
     return str(min(HISTOGRAM_BINS - 1, max(0, int(confidence * HISTOGRAM_BINS))))
 
 
-def feedback_counts(feedback: dict | None) -> tuple[int, int]:
+def feedback_counts(feedback: Mapping[str, Any] | None) -> tuple[int, int]:
     """(given, correct) for one document's feedback."""
     if not feedback:
         return 0, 0
     return 1, int(bool(feedback.get("correct")))
 
 
-def for_classification(doc: dict, sign: int) -> dict:
+def for_classification(doc: Mapping[str, Any], sign: int) -> Delta:
     given, correct = feedback_counts(doc.get("feedback"))
     return {
         "total": Increment(sign),
@@ -46,26 +61,7 @@ def for_classification(doc: dict, sign: int) -> dict:
     }
 
 
-def for_feedback(old: dict | None, new: dict) -> dict:
+def for_feedback(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> Delta:
     old_given, old_correct = feedback_counts(old)
     new_given, new_correct = feedback_counts(new)
     return {"feedbackN": Increment(new_given - old_given), "feedbackCorrect": Increment(new_correct - old_correct)}
-
-
-def to_stats(summary: dict, today: dt.date | None = None) -> dict:
-    """The API's view of a summary: the last STATS_DAYS days, rates and means."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    total = int(summary.get("total", 0))
-    per_day = summary.get("perDay", {})
-    days = [(today - dt.timedelta(days=offset)).isoformat() for offset in range(STATS_DAYS - 1, -1, -1)]
-    hist = summary.get("confidenceHist", {})
-    given, correct = int(summary.get("feedbackN", 0)), int(summary.get("feedbackCorrect", 0))
-    return {
-        "total": total,
-        "perLabel": {label: n for label, n in sorted(summary.get("perLabel", {}).items()) if n > 0},
-        "perDay": [{"day": day, "count": int(per_day.get(day, 0))} for day in days],
-        "confidenceHistogram": [int(hist.get(str(i), 0)) for i in range(HISTOGRAM_BINS)],
-        "meanConfidence": round(summary.get("confidenceSum", 0.0) / total, 4) if total else None,
-        "abstainRate": round(summary.get("abstained", 0) / total, 4) if total else None,
-        "feedback": {"n": given, "correct": correct, "accuracy": round(correct / given, 4) if given else None},
-    }

@@ -5,16 +5,36 @@ the service also skips and removes them when it meets them (the emulator does no
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from typing import Any, NotRequired, TypedDict, cast
 
 from google.cloud import firestore
+from google.cloud.firestore import CollectionReference
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .clients import firestore_client
 
 
-def _collection():
+class Invitation(TypedDict):
+    """invitations/<id>; as read it also carries its `id`."""
+
+    orgId: str
+    orgName: str | None
+    email: str  # lower case
+    role: str
+    invitedBy: str  # the inviting admin's uid
+    createdAt: dt.datetime
+    expiresAt: dt.datetime
+    id: NotRequired[str]
+
+
+def _collection() -> CollectionReference:
     return firestore_client().collection("invitations")
+
+
+def _read(snapshot: Any) -> Invitation:
+    return cast(Invitation, {"id": snapshot.id, **snapshot.to_dict()})
 
 
 def invitation_id(org_id: str, email: str) -> str:
@@ -25,7 +45,7 @@ def _of_org(org_id: str) -> firestore.Query:
     return _collection().where(filter=FieldFilter("orgId", "==", org_id))
 
 
-def put_unless_full(invitation: dict, max_pending: int) -> dict | None:
+def put_unless_full(invitation: Invitation, max_pending: int) -> Invitation | None:
     """Store (or renew) the invitation, unless its org already has `max_pending` other unexpired ones: then
     None. Counted, then written: requests in flight at the same moment may each see the last free place (a
     transaction would close that gap, but concurrent ones time out on the emulator's locks), so the ceiling can
@@ -38,21 +58,21 @@ def put_unless_full(invitation: dict, max_pending: int) -> dict | None:
     ]
     if len(pending) >= max_pending:
         return None
-    invitation_ref.set(invitation)
-    return {"id": invitation_ref.id, **invitation}
+    invitation_ref.set(dict(invitation))
+    return {**invitation, "id": invitation_ref.id}
 
 
-def read(invite_id: str) -> dict | None:
+def read(invite_id: str) -> Invitation | None:
     snapshot = _collection().document(invite_id).get()
-    return {"id": snapshot.id, **snapshot.to_dict()} if snapshot.exists else None
+    return _read(snapshot) if snapshot.exists else None
 
 
-def for_email(email: str) -> list[dict]:
-    return [{"id": s.id, **s.to_dict()} for s in _collection().where("email", "==", email).stream()]
+def for_email(email: str) -> list[Invitation]:
+    return [_read(s) for s in _collection().where("email", "==", email).stream()]
 
 
-def for_org(org_id: str) -> list[dict]:
-    return [{"id": s.id, **s.to_dict()} for s in _of_org(org_id).stream()]
+def for_org(org_id: str) -> list[Invitation]:
+    return [_read(s) for s in _of_org(org_id).stream()]
 
 
 def delete(invite_id: str) -> None:

@@ -11,6 +11,8 @@ orgs/<orgId>/jobs/<jobId>/counters/...    done/failed/perLabel, sharded (data/sh
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
@@ -18,6 +20,10 @@ from google.cloud import firestore
 from .clients import firestore_client, run_transaction
 from .clock import utcnow
 from .sharded import ShardedCounter, increments, org_shards
+
+# A job, a chunk or an outcome as stored (with its `id` when read); the fields are listed above and in
+# service/jobs.py, which writes them.
+Document = dict[str, Any]
 
 BATCH_WRITES = 400  # Firestore allows 500 writes per batch
 
@@ -35,7 +41,8 @@ def _counts(org_id: str, job_id: str) -> ShardedCounter:
 
 
 def new_job_id() -> str:
-    return _jobs("_").document().id
+    job_id: str = _jobs("_").document().id
+    return job_id
 
 
 def item_id(path: str) -> str:
@@ -43,7 +50,7 @@ def item_id(path: str) -> str:
     return "i" + hashlib.sha256(path.encode()).hexdigest()[:27]
 
 
-def create_job(org_id: str, job_id: str, job: dict, chunks: list[list[str]]) -> dict:
+def create_job(org_id: str, job_id: str, job: Document, chunks: list[list[str]]) -> Document:
     """Write the chunks, then the job document (last: a job that exists always has all its chunks)."""
     ref = _job(org_id, job_id)
     writes = [
@@ -59,27 +66,27 @@ def create_job(org_id: str, job_id: str, job: dict, chunks: list[list[str]]) -> 
     return {"id": job_id, **doc}
 
 
-def read_job(org_id: str, job_id: str) -> dict | None:
+def read_job(org_id: str, job_id: str) -> Document | None:
     snapshot = _job(org_id, job_id).get()
-    return {"id": job_id, **snapshot.to_dict()} if snapshot.exists else None
+    return {"id": job_id, **(snapshot.to_dict() or {})} if snapshot.exists else None
 
 
-def list_jobs(org_id: str, limit: int) -> list[dict]:
+def list_jobs(org_id: str, limit: int) -> list[Document]:
     query = _jobs(org_id).order_by("createdAt", direction=firestore.Query.DESCENDING).limit(limit)
-    return [{"id": s.id, **s.to_dict()} for s in query.stream()]
+    return [{"id": s.id, **(s.to_dict() or {})} for s in query.stream()]
 
 
-def change_job(org_id: str, job_id: str, decide) -> dict | None:
+def change_job(org_id: str, job_id: str, decide: Callable[[Document], Document | None]) -> Document | None:
     """Read the job in a transaction; `decide(job)` returns the fields to change (None: no change, or it raises).
     Returns the job as it now is, None when there is no such job."""
     ref = _job(org_id, job_id)
 
     @firestore.transactional
-    def run(transaction):
+    def run(transaction: firestore.Transaction) -> Document | None:
         snapshot = ref.get(transaction=transaction)
         if not snapshot.exists:
             return None
-        job = {"id": job_id, **snapshot.to_dict()}
+        job: Document = {"id": job_id, **(snapshot.to_dict() or {})}
         fields = decide(job)
         if fields:
             fields = {**fields, "updatedAt": utcnow()}
@@ -87,12 +94,13 @@ def change_job(org_id: str, job_id: str, decide) -> dict | None:
             job.update(fields)
         return job
 
-    return run_transaction(run)
+    changed: Document | None = run_transaction(run)
+    return changed
 
 
-def read_chunk(org_id: str, job_id: str, chunk: int) -> dict | None:
+def read_chunk(org_id: str, job_id: str, chunk: int) -> Document | None:
     snapshot = _job(org_id, job_id).collection("chunks").document(str(chunk)).get()
-    return snapshot.to_dict() if snapshot.exists else None
+    return {**(snapshot.to_dict() or {})} if snapshot.exists else None
 
 
 def pending_chunks(org_id: str, job_id: str) -> list[int]:
@@ -112,7 +120,7 @@ def recorded_items(org_id: str, job_id: str, paths: list[str]) -> set[str]:
     return {s.get("path") for s in firestore_client().get_all(refs, field_paths=["path"]) if s.exists}
 
 
-def record_item(org_id: str, job_id: str, item: dict, counts: dict[str, int]) -> bool:
+def record_item(org_id: str, job_id: str, item: Document, counts: dict[str, int]) -> bool:
     """Write one image's outcome and add `counts` to the job's counters in one commit. False when the image
     already has an outcome (a retried or duplicated task): then nothing at all is written."""
     batch = firestore_client().batch()
@@ -125,13 +133,13 @@ def record_item(org_id: str, job_id: str, item: dict, counts: dict[str, int]) ->
     return True
 
 
-def job_counts(org_id: str, job_id: str) -> dict:
+def job_counts(org_id: str, job_id: str) -> Document:
     return _counts(org_id, job_id).total()
 
 
-def list_items(org_id: str, job_id: str, limit: int, after: str | None = None) -> list[dict]:
+def list_items(org_id: str, job_id: str, limit: int, after: str | None = None) -> list[Document]:
     """Outcomes in id order, `limit` at a time after the item id `after` (for exports)."""
     query = _job(org_id, job_id).collection("items").order_by("__name__").limit(limit)
     if after:
         query = query.start_after({"__name__": _job(org_id, job_id).collection("items").document(after)})
-    return [{"id": s.id, **s.to_dict()} for s in query.stream()]
+    return [{"id": s.id, **(s.to_dict() or {})} for s in query.stream()]

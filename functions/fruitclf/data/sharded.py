@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from google.cloud.firestore import DocumentReference, Increment
 
 from ..config import settings
-from .clients import firestore_client
+from .clients import Writer, firestore_client
+
+# A shard's fields, or a change to them: numbers, and maps of numbers (Increments while written).
+Fields = dict[str, Any]
 
 # Firestore's documented limit: about one sustained write a second to any one document (docs/operations.md).
 DOCUMENT_WRITES_PER_S = 1.0
@@ -34,7 +38,7 @@ def org_shards() -> int:
 
 
 class ShardedCounter:
-    def __init__(self, collection: tuple[str, ...], name: str, shards: int):
+    def __init__(self, collection: tuple[str, ...], name: str, shards: int) -> None:
         self.collection, self.name, self.shards = collection, name, shards
 
     def shard(self, n: int | None = None) -> DocumentReference:
@@ -42,7 +46,7 @@ class ShardedCounter:
         n = random.randrange(self.shards) if n is None else n
         return firestore_client().collection(*self.collection).document(f"{self.name}-{n}")
 
-    def add(self, fields: dict, writer=None, n: int | None = None) -> None:
+    def add(self, fields: Fields, writer: Writer | None = None, n: int | None = None) -> None:
         """Merge `fields` (Increment values, see `increments`) into one shard; in `writer`'s batch or
         transaction when given, so the count changes in the same commit as what it counts."""
         ref = self.shard(n)
@@ -51,23 +55,23 @@ class ShardedCounter:
         else:
             writer.set(ref, fields, merge=True)
 
-    def increment(self, n: int, field: str, also: dict | None = None) -> int:
+    def increment(self, n: int, field: str, also: Fields | None = None) -> int:
         """Add 1 to `field` of shard `n` and return its new value (from the write itself: no read, no
         transaction)."""
         result = self.shard(n).set({field: Increment(1), **(also or {})}, merge=True)
-        return result.transform_results[0].integer_value
+        return int(result.transform_results[0].integer_value)
 
-    def total(self) -> dict:
+    def total(self) -> Fields:
         return merge(
-            s.to_dict()
+            s.to_dict() or {}
             for s in firestore_client().collection(*self.collection).stream()
             if s.id.rsplit("-", 1)[0] == self.name
         )
 
 
-def increments(counts: dict[str, int | float]) -> dict:
+def increments(counts: Mapping[str, int | float]) -> Fields:
     """Firestore increments for `counts`; a name "head.key" adds to the key of the map `head`."""
-    fields: dict = {}
+    fields: Fields = {}
     for name, n in counts.items():
         head, _, key = name.partition(".")
         if key:
@@ -77,9 +81,9 @@ def increments(counts: dict[str, int | float]) -> dict:
     return fields
 
 
-def merge(shards: Iterable[dict]) -> dict:
+def merge(shards: Iterable[Fields]) -> Fields:
     """Sum shard documents field by field (maps are summed key by key; other values are ignored)."""
-    total: dict = {}
+    total: Fields = {}
     for shard in shards:
         for key, value in shard.items():
             if isinstance(value, dict):

@@ -11,16 +11,66 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any, NotRequired, TypedDict, cast
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
 from .. import errors
 from . import counters
-from .clients import firestore_client, run_transaction
+from .clients import Writer, firestore_client, run_transaction
 from .clock import utcnow
 from .sharded import ShardedCounter, org_shards
+
+
+class Feedback(TypedDict):
+    correct: bool  # whether `label` is what the model answered
+    label: str
+    at: dt.datetime
+
+
+class SecondOpinion(TypedDict):
+    """The vision model's answer (service/opinion.py); `label` None with a `note` saying why there is none."""
+
+    label: str | None
+    confidence: float | None
+    model: str
+    note: str | None
+
+
+class Answer(TypedDict):
+    """The model's answer, as every stored result holds it (a classification, a bulk job's outcome)."""
+
+    label: str
+    confidence: float
+    topk: list[dict[str, Any]]  # [{"label", "p"}], most likely first
+    abstained: bool
+    modelVersion: str
+
+
+class Classification(Answer):
+    """users/<uid>/classifications/<id>, as written; as read it also carries its `id` (and, in a feedback
+    export, its owner's `uid`)."""
+
+    imagePath: str
+    source: str
+    org: str | None
+    feedback: Feedback | None
+    secondOpinion: SecondOpinion | None
+    createdAt: dt.datetime
+    timings: NotRequired[dict[str, float]]
+    uploadPath: NotRequired[str]
+    hasFeedback: NotRequired[bool]
+    id: NotRequired[str]
+    uid: NotRequired[str]
+
+
+def _read(snapshot: Any, **extra: str) -> Classification:
+    return cast(Classification, {"id": snapshot.id, **extra, **snapshot.to_dict()})
+
 
 # A write that failed with one of these may still be applied: the request may have reached Firestore (a
 # timeout, a lost connection), so its outcome is unknown until the same write is tried again.
@@ -48,22 +98,22 @@ def org_aggregates(org_id: str) -> ShardedCounter:
 
 
 def new_id() -> str:
-    return classifications("_").document().id
+    return str(classifications("_").document().id)
 
 
-def _add_to_aggregates(writer, uid: str, org_id: str | None, delta: dict) -> None:
+def _add_to_aggregates(writer: Writer, uid: str, org_id: str | None, delta: counters.Delta) -> None:
     """Add `delta` to the user's (and their org's) aggregates in the same batch or transaction as the change."""
     writer.set(user_summary(uid), delta, merge=True)
     if org_id:
         org_aggregates(org_id).add(delta, writer)
 
 
-def create_classification(uid: str, doc_id: str, doc: dict) -> bool:
+def create_classification(uid: str, doc_id: str, doc: Classification) -> bool:
     """Write the result and its aggregates atomically. False when the id already exists (a replay, or an
     earlier attempt of this same write that landed: exactly one create of an id succeeds, so after an
     OUTCOME_UNKNOWN error calling this again settles whether the document is there)."""
     batch = firestore_client().batch()
-    batch.create(classifications(uid).document(doc_id), doc)
+    batch.create(classifications(uid).document(doc_id), dict(doc))
     _add_to_aggregates(batch, uid, doc.get("org"), counters.for_classification(doc, sign=+1))
     try:
         batch.commit()
@@ -83,56 +133,61 @@ def _existing_ref(uid: str, doc_id: str) -> firestore.DocumentReference:
     return classifications(uid).document(doc_id)
 
 
-def get_classification(uid: str, doc_id: str) -> dict:
+def get_classification(uid: str, doc_id: str) -> Classification:
     doc = find_classification(uid, doc_id)
     if doc is None:
         raise _not_found(doc_id)
     return doc
 
 
-def find_classification(uid: str, doc_id: str) -> dict | None:
+def find_classification(uid: str, doc_id: str) -> Classification | None:
     """The classification, or None when there is none (one read: replays and retries ask this first)."""
     snapshot = _existing_ref(uid, doc_id).get()
-    return {"id": snapshot.id, **snapshot.to_dict()} if snapshot.exists else None
+    return _read(snapshot) if snapshot.exists else None
 
 
-def _change(uid: str, doc_id: str, apply) -> dict:
+# A change to one classification inside a transaction: (transaction, ref, the document) -> (aggregate delta,
+# the document as it now is).
+Change = Callable[[Any, Any, Classification], tuple[counters.Delta, Classification]]
+
+
+def _change(uid: str, doc_id: str, apply: Change) -> Classification:
     """Read a classification in a transaction; `apply(transaction, ref, doc)` writes the change and returns
     (aggregate delta, the document as it now is), and the delta lands in the same transaction."""
     ref = _existing_ref(uid, doc_id)
 
     @firestore.transactional
-    def run(transaction):
+    def run(transaction: Any) -> Classification:
         snapshot = ref.get(transaction=transaction)
         if not snapshot.exists:
             raise _not_found(doc_id)
-        doc = snapshot.to_dict()
+        doc = cast(Classification, snapshot.to_dict())
         delta, result = apply(transaction, ref, doc)
         _add_to_aggregates(transaction, uid, doc.get("org"), delta)
-        return {"id": doc_id, **result}
+        return cast(Classification, {"id": doc_id, **result})
 
-    return run_transaction(run)
+    return cast(Classification, run_transaction(run))
 
 
-def delete_classification(uid: str, doc_id: str) -> dict:
+def delete_classification(uid: str, doc_id: str) -> Classification:
     """Delete the document and take it out of the aggregates; returns what was deleted."""
 
-    def apply(transaction, ref, doc):
+    def apply(transaction: Any, ref: Any, doc: Classification) -> tuple[counters.Delta, Classification]:
         transaction.delete(ref)
         return counters.for_classification(doc, sign=-1), doc
 
     return _change(uid, doc_id, apply)
 
 
-def set_feedback(uid: str, doc_id: str, feedback: dict) -> dict:
-    def apply(transaction, ref, doc):
+def set_feedback(uid: str, doc_id: str, feedback: Feedback) -> Classification:
+    def apply(transaction: Any, ref: Any, doc: Classification) -> tuple[counters.Delta, Classification]:
         transaction.update(ref, {"feedback": feedback, "hasFeedback": True})
         return counters.for_feedback(doc.get("feedback"), feedback), {**doc, "feedback": feedback}
 
     return _change(uid, doc_id, apply)
 
 
-def set_second_opinion(uid: str, doc_id: str, opinion: dict) -> None:
+def set_second_opinion(uid: str, doc_id: str, opinion: SecondOpinion) -> None:
     classifications(uid).document(doc_id).update({"secondOpinion": opinion})
 
 
@@ -150,7 +205,7 @@ def _decode_cursor(cursor: str) -> str:
     return doc_id
 
 
-def list_classifications(uid: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def list_classifications(uid: str, limit: int, cursor: str | None) -> tuple[list[Classification], str | None]:
     query = classifications(uid).order_by("createdAt", direction=firestore.Query.DESCENDING)
     if cursor:
         doc_id = _decode_cursor(cursor)
@@ -162,20 +217,23 @@ def list_classifications(uid: str, limit: int, cursor: str | None) -> tuple[list
         query = query.start_after(after)
     # One extra item tells whether there is a next page without a second query.
     snapshots = list(query.limit(limit + 1).stream())
-    items = [{"id": s.id, **s.to_dict()} for s in snapshots[:limit]]
+    items = [_read(s) for s in snapshots[:limit]]
     next_cursor = encode_cursor(items[-1]["id"]) if len(snapshots) > limit else None
     return items, next_cursor
 
 
-def feedback_examples(uid: str | None = None, org_id: str | None = None, limit: int = 10_000) -> list[dict]:
+def feedback_examples(uid: str | None = None, org_id: str | None = None, limit: int = 10_000) -> list[Classification]:
     """Classifications with feedback, newest first: one user's, or (collection group) a whole org's.
     Both queries have composite indexes in firestore.indexes.json."""
+    query: firestore.Query | firestore.CollectionReference
     if org_id:
         query = firestore_client().collection_group("classifications").where("org", "==", org_id)
-    else:
+    elif uid is not None:
         query = classifications(uid)
+    else:
+        raise ValueError("feedback_examples needs a uid or an org id")
     query = query.where("hasFeedback", "==", True).order_by("createdAt", direction=firestore.Query.DESCENDING)
-    return [{"id": s.id, "uid": s.reference.parent.parent.id, **s.to_dict()} for s in query.limit(limit).stream()]
+    return [_read(s, uid=s.reference.parent.parent.id) for s in query.limit(limit).stream()]
 
 
 def record_upload_error(uid: str, doc_id: str, upload_path: str, error: errors.ApiError) -> None:
@@ -184,10 +242,10 @@ def record_upload_error(uid: str, doc_id: str, upload_path: str, error: errors.A
     )
 
 
-def read_summary(uid: str) -> dict:
+def read_summary(uid: str) -> counters.Summary:
     snapshot = user_summary(uid).get()
-    return snapshot.to_dict() if snapshot.exists else {}
+    return cast(counters.Summary, snapshot.to_dict()) if snapshot.exists else {}
 
 
-def read_org_summary(org_id: str) -> dict:
-    return org_aggregates(org_id).total()
+def read_org_summary(org_id: str) -> counters.Summary:
+    return cast(counters.Summary, org_aggregates(org_id).total())

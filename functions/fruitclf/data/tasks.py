@@ -13,16 +13,17 @@ Traps of the pinned versions (firebase-admin 7.7, firebase-tools 15.34), each ha
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from firebase_admin import exceptions, functions
 
-from ..config import settings
+from ..config import emulator_mode, settings
 from .clients import admin_app
 
 _TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,500}")
 
 
-def enqueue(function: str, task_id: str, payload: dict, deadline_s: int) -> bool:
+def enqueue(function: str, task_id: str, payload: dict[str, Any], deadline_s: int) -> bool:
     """Queue `payload` for the task-queue function `function` under the name `task_id`. False when a task of
     that name was already queued (a duplicate: nothing new is queued)."""
     if not _TASK_ID.fullmatch(task_id):
@@ -35,6 +36,6 @@ def enqueue(function: str, task_id: str, payload: dict, deadline_s: int) -> bool
     except (exceptions.AlreadyExistsError, exceptions.ConflictError):
         return False
     except ValueError as exc:
-        if not (cfg.emulated and "resource name" in str(exc)):
+        if not (emulator_mode() and "resource name" in str(exc)):
             raise
     return True

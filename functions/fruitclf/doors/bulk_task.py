@@ -7,7 +7,6 @@ help; any other failure is raised, so that the queue retries the chunk (with bac
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 
@@ -22,7 +21,7 @@ _JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 
 def on_chunk(data) -> dict:
     if not _well_formed(data):
-        log.warning(json.dumps({"event": "bulk-task-refused", "payload": repr(data)[:200]}))
+        log.warning({"event": "bulk-task-refused", "payload": repr(data)[:200]})
         return {"outcome": "refused"}
     try:
         return {"outcome": bulk.run_chunk(data["org"], data["job"], data["chunk"])}

@@ -11,7 +11,6 @@ Logs name the uid and the document, never the object's path: its last segment is
 
 from __future__ import annotations
 
-import json
 import logging
 
 from .. import errors
@@ -31,13 +30,13 @@ def on_upload(data) -> None:
     ours = settings().storage_bucket
     if data.bucket != ours:
         # Reading it from our bucket would find nothing and look like a replay: say so instead.
-        log.warning(json.dumps({"event": "upload-other-bucket", "bucket": data.bucket, "expected": ours, "uid": uid}))
+        log.warning({"event": "upload-other-bucket", "bucket": data.bucket, "expected": ours, "uid": uid})
         return
     try:
         doc = classify.classify_stored_upload(caller_for_uid(uid), path, source="mobile")
-        log.info(json.dumps({"event": "upload-classified", "uid": uid, "id": doc["id"]}))
+        log.info({"event": "upload-classified", "uid": uid, "id": doc["id"]})
     except errors.ApiError as exc:
         if exc.code == "upload-not-found":
             return  # already classified and removed: a replay
         error_id = classify.record_upload_error(uid, path, data.generation, exc)
-        log.warning(json.dumps({"event": "upload-rejected", "uid": uid, "id": error_id, "code": exc.code}))
+        log.warning({"event": "upload-rejected", "uid": uid, "id": error_id, "code": exc.code})

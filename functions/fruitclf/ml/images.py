@@ -122,7 +122,7 @@ def _check_header(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
 
 
 def _stored_jpeg(rgb: Image.Image) -> bytes:
-    rgb.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE), Image.BILINEAR)
+    rgb.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE), Image.Resampling.BILINEAR)
     # Pillow carries some of the upload's metadata (a JPEG comment, for one) from `info` into what it saves:
     # without it the file holds only SOI, APP0 (JFIF), DQT, SOF, DHT, SOS and EOI.
     rgb.info.clear()

@@ -12,6 +12,7 @@ import pathlib
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -63,9 +64,9 @@ def labels_from_text(text: str) -> list[str]:
 
 def _interpreter_class():
     try:
-        from tflite_runtime.interpreter import Interpreter  # type: ignore
+        from tflite_runtime.interpreter import Interpreter
     except ImportError:
-        from ai_edge_litert.interpreter import Interpreter  # type: ignore
+        from ai_edge_litert.interpreter import Interpreter
     return Interpreter
 
 
@@ -106,7 +107,7 @@ class Classifier:
             num_threads = settings().interpreter_threads or DEFAULT_THREADS
         self.num_threads = max(1, num_threads)
         self._lock = threading.Lock()
-        self._interp = None
+        self._interp: Any = None  # the runtime's Interpreter (tflite-runtime or ai-edge-litert), once loaded
         self._in = self._out = None
         self.load_ms: float | None = None
 
@@ -176,7 +177,8 @@ class Classifier:
         )
 
 
-_cache: dict[str, Classifier] = {}
+# Keyed by the settings a classifier is built from (where models live, interpreter threads) and the model.
+_cache: dict[tuple[pathlib.Path, int, str], Classifier] = {}
 _cache_lock = threading.Lock()
 
 
@@ -186,8 +188,9 @@ def get_classifier(model_id: str | None = None) -> Classifier:
         model_id = default_model_id()
     if not isinstance(model_id, str) or not model_id or "/" in model_id or "\\" in model_id or model_id.startswith("."):
         raise KeyError(f"invalid model id {model_id!r}")
+    key = (models_dir(), settings().interpreter_threads, model_id)
     with _cache_lock:
-        clf = _cache.get(model_id)
+        clf = _cache.get(key)
         if clf is None:
-            clf = _cache[model_id] = Classifier(model_id)
+            clf = _cache[key] = Classifier(model_id)
         return clf

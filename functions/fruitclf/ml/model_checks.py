@@ -11,6 +11,7 @@ import math
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from .model_file import CUSTOM_PREFIX, FLEX_PREFIX, ModelFacts
 
@@ -143,7 +144,8 @@ def check_labels(labels, max_labels: int, max_chars: int) -> Check:
         return failed("labels", f"{len(labels)} label(s): a classifier needs at least 2", **figures)
     if len(labels) > max_labels:
         return failed("labels", f"{len(labels)} labels: at most {max_labels} (MODEL_MAX_LABELS)", **figures)
-    problems, seen = [], {}
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for i, label in enumerate(labels):
         problem = _label_problem(label, max_chars)
         if problem:
@@ -156,7 +158,7 @@ def check_labels(labels, max_labels: int, max_chars: int) -> Check:
     return _problems("labels", problems, f"{len(labels)} unique, printable labels", **figures)
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

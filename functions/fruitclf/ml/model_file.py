@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from tflite.BuiltinOperator import BuiltinOperator
 from tflite.Model import Model
@@ -90,7 +91,7 @@ def _tensor(graph, index: int) -> TensorFacts:
     _capped(t.ShapeLength(), "dimensions in a shape", MAX_RANK)
     shape = t.ShapeAsNumpy()
     quant = t.Quantization()
-    scale = quant.ScaleAsNumpy() if quant is not None else 0
+    scale: Any = quant.ScaleAsNumpy() if quant is not None else 0
     zero = quant.ZeroPointAsNumpy() if quant is not None else 0
     per_tensor = not isinstance(scale, int) and len(scale) == 1
     return TensorFacts(

@@ -16,6 +16,7 @@ import os
 import resource
 import sys
 import time
+from typing import Any
 
 STDERR_MAX_BYTES = 1 << 20  # RLIMIT_FSIZE: stderr goes to a file, which a chatty model must not fill
 
@@ -35,7 +36,7 @@ def _peak_rss_mb() -> float:
 class Probe:
     def __init__(self, request: dict):
         self.request = request
-        self.interpreter = None
+        self.interpreter: Any = None  # the runtime's Interpreter, once loaded
         self.inputs: list = []
 
     def loads(self) -> dict:

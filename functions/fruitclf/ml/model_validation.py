@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ..config import Settings
 from ..config import settings as current_settings
 from . import model_checks as checks
+from .model_checks import Check
 from .model_file import ModelFileError, read_model_file
 from .model_sandbox import STAGES, probe_model
 
@@ -39,7 +40,7 @@ class ValidationReport:
     def ready(self) -> bool:
         return self.status == READY
 
-    def check(self, name: str) -> checks.Check:
+    def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)
 
     def to_dict(self) -> dict:
@@ -79,7 +80,7 @@ def _static_checks(data: bytes | None, size: int, labels, card, s: Settings, tim
     timed(lambda: checks.check_card(card, labels))
     timed(lambda: checks.check_preprocessing(spec, *sides))
     file_checks = ("flatbuffer", "ops", "input", "output")
-    if not size_check.passed:
+    if not size_check.passed or data is None:  # within the bounds the file was read (_model_bytes)
         return done + [checks.skipped(name, "the file's size is out of bounds") for name in file_checks], None
     facts = []
 
@@ -142,7 +143,7 @@ def validate_model(
     figures: dict = {"check_ms": timings}
     size, data = _model_bytes(model, s.model_max_bytes)
     done, facts = _static_checks(data, size, labels, card, s, timings)
-    if all(c.passed for c in done):
+    if data is not None and all(c.passed for c in done):
         done += _runtime_checks(facts, data, card, s, images, figures)
     else:
         first = next(c.name for c in done if not c.passed)

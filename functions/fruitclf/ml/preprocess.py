@@ -27,7 +27,7 @@ import numpy as np
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 try:  # HEIC/HEIF photos from phones; optional at serving time
-    import pillow_heif  # type: ignore
+    import pillow_heif
 
     pillow_heif.register_heif_opener()
 except Exception:  # pragma: no cover - optional dependency
@@ -40,7 +40,7 @@ STRIP_ROWS = 256  # rows converted at a time, so a conversion never holds a seco
 # Formats whose decoder can scale down while decoding (an MPO is a JPEG with more pictures appended).
 DRAFT_FORMATS = ("JPEG", "MPO")
 # EXIF orientation -> the transposition that shows the image upright (as ImageOps.exif_transpose does).
-_ORIENTATION = {
+_ORIENTATION: dict[object, Image.Transpose] = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
     4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -60,7 +60,7 @@ def _open(data: bytes | str | pathlib.Path) -> Image.Image:
         data = bytes(data)
         if len(data) == 0:
             raise ImageDecodeError("empty input: 0 bytes, expected an image file (JPEG, PNG, WebP, HEIC, ...)")
-        fp = io.BytesIO(data)
+        fp: io.BytesIO | pathlib.Path = io.BytesIO(data)
         what = f"input ({len(data)} bytes)"
     elif isinstance(data, (str, pathlib.Path)):
         p = pathlib.Path(data)
@@ -163,7 +163,7 @@ def load_rgb(data: bytes | str | pathlib.Path, draft: bool = True, draft_size: i
             transpose = _ORIENTATION.get(img.getexif().get(ExifTags.Base.Orientation))
             out = _to_rgb(img)
             out.load()
-            img = None  # the decoded original is no longer needed: let it go before any further full-size copy
+            del img  # the decoded original is no longer needed: let it go before any further full-size copy
             if transpose is not None:
                 out = out.transpose(transpose)
     except ImageDecodeError:
@@ -191,7 +191,7 @@ def _square(img: Image.Image, size: int) -> Image.Image:
         img = _to_rgb(img)
     sq = img.crop(center_square(img)) if img.size[0] != img.size[1] else img
     if sq.size != (size, size):
-        sq = sq.resize((size, size), Image.BILINEAR)
+        sq = sq.resize((size, size), Image.Resampling.BILINEAR)
     return sq
 
 

@@ -9,7 +9,6 @@ outcome, `failed` with the reason; anything else (an outage) fails the task, and
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import Counter
@@ -18,6 +17,7 @@ from .. import errors
 from ..config import settings
 from ..data import blobs, jobs
 from ..data.clock import utcnow
+from ..data.jobs import Document
 from . import classify, limits, orgs
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ def run_chunk(org_id: str, job_id: str, chunk_no: int) -> str:
     started = time.perf_counter()
     job = jobs.read_job(org_id, job_id)
     chunk = jobs.read_chunk(org_id, job_id, chunk_no) if job else None
-    if chunk is None or job["state"] != "running":
+    if job is None or chunk is None or job["state"] != "running":
         return _logged(org_id, job_id, chunk_no, "skipped", Counter(), started)
-    recorded: Counter = Counter()  # outcomes this delivery wrote, by status
+    recorded: Counter[str] = Counter()  # outcomes this delivery wrote, by status
     if not chunk["done"]:
         already = jobs.recorded_items(org_id, job_id, chunk["paths"])
         try:
@@ -56,7 +56,7 @@ def run_chunk(org_id: str, job_id: str, chunk_no: int) -> str:
     return _logged(org_id, job_id, chunk_no, "done", recorded, started)
 
 
-def _outcome(org: orgs.OrgConfig, path: str) -> tuple[dict, dict]:
+def _outcome(org: orgs.OrgConfig, path: str) -> tuple[Document, dict[str, int]]:
     """The image's outcome document and what it adds to the job's counters."""
     data = blobs.get_at_most(path, settings().max_upload_size)
     try:
@@ -81,7 +81,7 @@ def _pause(org_id: str, job_id: str, reason: str) -> None:
     )
 
 
-def finish_if_complete(org_id: str, job_id: str) -> dict | None:
+def finish_if_complete(org_id: str, job_id: str) -> Document | None:
     """Mark the job done once every image has an outcome; returns the job when this call finished it."""
     job = jobs.read_job(org_id, job_id)
     if job is None or job["state"] != "running":
@@ -94,20 +94,18 @@ def finish_if_complete(org_id: str, job_id: str) -> dict | None:
     )
 
 
-def _logged(org_id: str, job_id: str, chunk_no: int, outcome: str, recorded: Counter, started: float) -> str:
+def _logged(org_id: str, job_id: str, chunk_no: int, outcome: str, recorded: Counter[str], started: float) -> str:
     """One line per delivery; `failed` feeds the log-based metric behind the failure-rate alert (ops/)."""
     log.info(
-        json.dumps(
-            {
-                "event": "bulk-chunk",
-                "org": org_id,
-                "job": job_id,
-                "chunk": chunk_no,
-                "outcome": outcome,
-                "done": recorded["done"],
-                "failed": recorded["failed"],
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            }
-        )
+        {
+            "event": "bulk-chunk",
+            "org": org_id,
+            "job": job_id,
+            "chunk": chunk_no,
+            "outcome": outcome,
+            "done": recorded["done"],
+            "failed": recorded["failed"],
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }
     )
     return outcome

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import cast
 
 from .. import errors
-from ..config import settings
+from ..config import in_context, settings
 from ..data import blobs, store
 from ..data.clock import utcnow
+from ..data.store import Answer, Classification
 from ..ml import images
 from ..ml.model import Prediction, get_classifier
 from . import limits, monitoring, opinion, orgs
@@ -70,7 +71,7 @@ def classify_image(
     source: str,
     second_opinion: bool = False,
     idempotency_key: str | None = None,
-) -> dict:
+) -> Classification:
     """Classify an image sent with the request. `read_image` is called only once the caller is admitted, so a
     refused caller costs no upload parsing. `second_opinion` asks the vision model even when the classifier
     is sure (the org must have the feature). A repeated `idempotency_key` (the web app's offline queue sends
@@ -87,18 +88,18 @@ def keyed_doc_id(idempotency_key: str) -> str:
     return "k" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:27]
 
 
-def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
+def classify_stored_upload(caller: Caller, path: str, source: str) -> Classification:
     """Classify an image the caller put at uploads/<uid>/<name>, then delete the upload (the normalised copy
     is kept under users/<uid>/images/). Returns the document, the existing one if it was already classified
     (a replayed event, or the trigger and a POST racing for one upload): that costs no quota."""
-    blob = blobs.stat(path)
-    if blob is None:
+    upload = blobs.stat(path)
+    if upload is None:
         raise _upload_not_found()
-    doc_id = upload_doc_id(path, blob.generation)
+    doc_id = upload_doc_id(path, upload.generation)
     if earlier := store.find_classification(caller.uid, doc_id):
         return earlier
     with _admitted(caller) as org:
-        images.check_size(blob.size or 0, settings().max_upload_size)
+        images.check_size(upload.size, settings().max_upload_size)
         data = blobs.get_if_exists(path)
         if data is None:
             # The other door classified this upload and removed it between our stat and our read: its
@@ -106,7 +107,7 @@ def classify_stored_upload(caller: Caller, path: str, source: str) -> dict:
             if earlier := store.find_classification(caller.uid, doc_id):
                 return earlier
             raise _upload_not_found()
-        doc = _classify_bytes(caller.uid, data, org, source=source, doc_id=doc_id, extra={"uploadPath": path})
+        doc = _classify_bytes(caller.uid, data, org, source=source, doc_id=doc_id, upload_path=path)
     blobs.delete_quietly(path)
     return doc
 
@@ -121,9 +122,9 @@ def _classify_bytes(
     org: OrgConfig,
     source: str,
     doc_id: str | None = None,
-    extra: dict | None = None,
+    upload_path: str | None = None,
     second_opinion: bool = False,
-) -> dict:
+) -> Classification:
     """Classify one image for `uid` and store it: decode, classify while the image uploads, write the document.
     Returns the stored document (the existing one when another door wrote `doc_id` first)."""
     cfg = settings()
@@ -135,7 +136,7 @@ def _classify_bytes(
     with _storing_image(blobs.image_path(uid, doc_id), image.jpeg) as path:
         prediction = classifier.classify(image.model_input)
         classified = time.perf_counter()
-        doc = _document(prediction, path, source, org, extra)
+        doc = _document(prediction, path, source, org, upload_path)
         doc["secondOpinion"] = opinion.for_classification(org, second_opinion, image.jpeg, classifier.labels, doc)
     doc["timings"] = _timings(started, decoded, classified)
     if not _write(uid, doc_id, doc):  # lost a race with the other entry point, or an earlier attempt landed
@@ -148,7 +149,7 @@ def _classify_bytes(
 def _storing_image(path: str, jpeg: bytes) -> Iterator[str]:
     """Upload the image while the block runs (the upload is I/O, the block classifies), then wait for it. If
     the block or the upload fails, the image is removed again: no image is left without its document."""
-    upload = _uploads.submit(blobs.put_jpeg, path, jpeg)
+    upload = _uploads.submit(in_context(blobs.put_jpeg), path, jpeg)
     try:
         yield path
         upload.result()
@@ -158,21 +159,29 @@ def _storing_image(path: str, jpeg: bytes) -> Iterator[str]:
         raise
 
 
-def _document(prediction: Prediction, image_path: str, source: str, org: OrgConfig, extra: dict | None) -> dict:
+def _document(
+    prediction: Prediction, image_path: str, source: str, org: OrgConfig, upload_path: str | None
+) -> Classification:
     """The classification as stored, before its second opinion and timings are known."""
-    return {
-        **_answer(prediction),
-        "imagePath": image_path,
-        "source": source,
-        "org": org.org_id,
-        "feedback": None,
-        "secondOpinion": None,
-        "createdAt": utcnow(),
-        **(extra or {}),
-    }
+    # A cast: mypy cannot tell that a TypedDict spread into another leaves out only the optional keys.
+    doc = cast(
+        Classification,
+        {
+            **_answer(prediction),
+            "imagePath": image_path,
+            "source": source,
+            "org": org.org_id,
+            "feedback": None,
+            "secondOpinion": None,
+            "createdAt": utcnow(),
+        },
+    )
+    if upload_path:  # a Storage upload's own path, removed once classified
+        doc["uploadPath"] = upload_path
+    return doc
 
 
-def _answer(prediction: Prediction) -> dict:
+def _answer(prediction: Prediction) -> Answer:
     """The model's answer as every stored result holds it."""
     return {
         "label": prediction.label,
@@ -183,7 +192,7 @@ def _answer(prediction: Prediction) -> dict:
     }
 
 
-def classify_for_job(org: OrgConfig, data: bytes) -> dict:
+def classify_for_job(org: OrgConfig, data: bytes) -> Answer:
     """The model's answer for one image of an org's bulk job: the same checks, pipeline and model as every other
     door, without a stored copy (the image stays where the org put it) and without a second opinion. An image
     that cannot be classified raises its ApiError (4xx), as it would for an upload."""
@@ -193,7 +202,7 @@ def classify_for_job(org: OrgConfig, data: bytes) -> dict:
     return _answer(classifier.classify(image.model_input))
 
 
-def _timings(started: float, decoded: float, classified: float) -> dict:
+def _timings(started: float, decoded: float, classified: float) -> dict[str, float]:
     return {
         "decode": round((decoded - started) * 1000, 2),
         "infer": round((classified - decoded) * 1000, 2),
@@ -201,12 +210,12 @@ def _timings(started: float, decoded: float, classified: float) -> dict:
     }
 
 
-def _log_classified(uid: str, doc_id: str, doc: dict) -> None:
+def _log_classified(uid: str, doc_id: str, doc: Classification) -> None:
     event = {"event": "classified", "uid": uid, "id": doc_id, "label": doc["label"], "source": doc["source"]}
-    log.info(json.dumps({**event, "ms": doc["timings"]["total"]}))
+    log.info({**event, "ms": doc["timings"]["total"]})
 
 
-def _write(uid: str, doc_id: str, doc: dict) -> bool:
+def _write(uid: str, doc_id: str, doc: Classification) -> bool:
     """Store the document with its aggregates: True when this call wrote it, False when the id had one.
 
     A write that timed out may still land later, so once it has been tried the image stays whatever happens.
@@ -219,15 +228,15 @@ def _write(uid: str, doc_id: str, doc: dict) -> bool:
         try:
             return store.create_classification(uid, doc_id, doc)
         except store.OUTCOME_UNKNOWN:
-            _settling.submit(_settle, uid, doc_id, doc, give_up=time.monotonic() + SETTLE_FOR_S)
+            _settling.submit(in_context(_settle), uid, doc_id, doc, give_up=time.monotonic() + SETTLE_FOR_S)
             raise
 
 
-def _settle(uid: str, doc_id: str, doc: dict, give_up: float) -> None:
+def _settle(uid: str, doc_id: str, doc: Classification, give_up: float) -> None:
     while True:
         try:
             store.create_classification(uid, doc_id, doc)
-            log.info(json.dumps({"event": "classification-settled", "uid": uid, "id": doc_id}))
+            log.info({"event": "classification-settled", "uid": uid, "id": doc_id})
             return
         except store.OUTCOME_UNKNOWN:
             if time.monotonic() > give_up:
@@ -237,9 +246,7 @@ def _settle(uid: str, doc_id: str, doc: dict, give_up: float) -> None:
             log.exception("settling classification %s failed", doc_id)
             break
     # The image stays: should the write land after all, its document is whole.
-    log.error(
-        json.dumps({"event": "classification-unsettled", "uid": uid, "id": doc_id, "imagePath": doc["imagePath"]})
-    )
+    log.error({"event": "classification-unsettled", "uid": uid, "id": doc_id, "imagePath": doc["imagePath"]})
 
 
 def upload_doc_id(path: str, generation: int | str | None) -> str:
@@ -259,7 +266,7 @@ def record_upload_error(uid: str, path: str, generation: int | str | None, error
     return error_id
 
 
-def second_opinion_for(caller: Caller, doc_id: str) -> dict:
+def second_opinion_for(caller: Caller, doc_id: str) -> Classification:
     """Ask the vision model about an already classified image and store its answer beside the model's."""
     org = orgs.config_for(caller)
     limits.enforce(caller, org)

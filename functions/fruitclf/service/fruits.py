@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 from .. import errors
 
@@ -13,11 +14,12 @@ CATALOG = Path(__file__).resolve().parents[2] / "catalog" / "nutrition.json"
 
 
 @functools.cache
-def _catalog() -> dict:
-    return json.loads(CATALOG.read_text(encoding="utf-8"))
+def _catalog() -> dict[str, Any]:
+    catalog: dict[str, Any] = json.loads(CATALOG.read_text(encoding="utf-8"))
+    return catalog
 
 
-def nutrition(label: str) -> dict:
+def nutrition(label: str) -> dict[str, Any]:
     """The label's entry with the figures' basis, units and source; 404 for a label the catalog does not know."""
     catalog = _catalog()
     entry = catalog["fruits"].get(label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import errors
 from ..data import blobs, store
 from ..data.clock import utcnow
+from ..data.store import Classification, Feedback
 from ..ml.model import get_classifier
 from . import access
 from .identity import Caller
@@ -12,14 +13,14 @@ from .identity import Caller
 MAX_PAGE = 100
 
 
-def page(uid: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def page(uid: str, limit: int, cursor: str | None) -> tuple[list[Classification], str | None]:
     """Newest first, `limit` (1..MAX_PAGE) at a time; the cursor of the next page or None at the end."""
     if not 1 <= limit <= MAX_PAGE:
         raise errors.bad_request(f"limit must be a whole number from 1 to {MAX_PAGE}.", "invalid-limit")
     return store.list_classifications(uid, limit, cursor)
 
 
-def get(uid: str, doc_id: str) -> dict:
+def get(uid: str, doc_id: str) -> Classification:
     return store.get_classification(uid, doc_id)
 
 
@@ -38,25 +39,25 @@ def image(uid: str, doc_id: str) -> bytes:
     return data
 
 
-def give_feedback(uid: str, doc_id: str, correct: bool, label: str | None) -> dict:
+def give_feedback(uid: str, doc_id: str, correct: bool, label: str | None) -> Classification:
     """Confirm the model's answer (`correct`) or name the right label (one of that model's labels)."""
     doc = store.get_classification(uid, doc_id)
     if correct:
-        entry = {"correct": True, "label": doc["label"]}
+        right, named = True, doc["label"]
     elif label is not None:
         if label not in get_classifier(doc.get("modelVersion") or None).labels:
             raise errors.bad_request(
                 f"Unknown label {label!r}: use one of the model's labels (GET /api/model).", "unknown-label"
             )
         model_answer = "not_fruit" if doc["abstained"] else doc["label"]
-        entry = {"correct": label == model_answer, "label": label}
+        right, named = label == model_answer, label
     else:
         raise errors.bad_request('Send JSON {"correct": true} or {"label": "<a model label>"}.', "invalid-feedback")
-    entry["at"] = utcnow()
-    return store.set_feedback(uid, doc_id, entry)
+    feedback: Feedback = {"correct": right, "label": named, "at": utcnow()}
+    return store.set_feedback(uid, doc_id, feedback)
 
 
-def feedback_examples(caller: Caller, whole_org: bool = False) -> list[dict]:
+def feedback_examples(caller: Caller, whole_org: bool = False) -> list[Classification]:
     """Classifications with feedback, newest first (for retraining): the caller's, or (its admins) their whole
     org's."""
     if whole_org:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from .. import errors
 from ..config import emulator_mode, settings
@@ -119,7 +120,7 @@ def _account(uid: str, fresh: bool = False, token_issued_at: float | None = None
     return account
 
 
-def _text(claim) -> str | None:
+def _text(claim: object) -> str | None:
     # Claims are JSON: a mistaken non-string is no org, role or email rather than a crash later.
     return claim if isinstance(claim, str) else None
 
@@ -147,7 +148,7 @@ def caller_for_uid(uid: str) -> Caller:
     )
 
 
-def verify_app(token: str) -> dict:
+def verify_app(token: str) -> dict[str, Any]:
     """The claims of an App Check token for this project (401 `app-check-invalid`, 503 if the keys are out of reach)."""
     cfg = settings()
     return app_check.verify(token, cfg.project_number, cfg.project_id, cfg.app_check_jwks_url)

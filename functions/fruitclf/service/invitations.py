@@ -11,12 +11,14 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .. import errors
 from ..config import settings
 from ..data import accounts
 from ..data import invitations as invitation_docs
 from ..data.clock import utcnow
+from ..data.invitations import Invitation
 from . import access, identity, limits, members, orgs
 from .identity import Caller
 
@@ -25,13 +27,13 @@ VALID_FOR = dt.timedelta(days=7)
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}")
 
 
-def _normalised_email(email) -> str:
+def _normalised_email(email: object) -> str:
     if not isinstance(email, str) or not _EMAIL.fullmatch(email.strip()):
         raise errors.bad_request('Send {"email": "<an email address>", "role": "member" | "admin"}.', "invalid-member")
     return email.strip().lower()
 
 
-def invite(caller: Caller, org_id: str, read_invitation: Callable[[], tuple]) -> dict:
+def invite(caller: Caller, org_id: str, read_invitation: Callable[[], tuple[object, object]]) -> dict[str, Any]:
     """Invite an address to `org_id` for a role (its admins; `read_invitation` gives the (email, role) once
     the caller may). Valid for 7 days; inviting again renews it. Always the same answer, whoever the address
     belongs to. 429 past the admin's INVITATIONS_PER_MINUTE or the org's INVITATIONS_PENDING_MAX (a renewal
@@ -44,7 +46,7 @@ def invite(caller: Caller, org_id: str, read_invitation: Callable[[], tuple]) ->
     org = orgs.config_for(invited_by)
     limits.take_invitation(invited_by)
     now = utcnow()
-    invitation = {
+    invitation: Invitation = {
         "orgId": org_id,
         "orgName": org.name,
         "email": email,
@@ -81,18 +83,18 @@ def withdraw(caller: Caller, org_id: str, invite_id: str) -> None:
     invitation_docs.delete(invite_id)
 
 
-def pending_for_org(caller: Caller, org_id: str) -> list[dict]:
+def pending_for_org(caller: Caller, org_id: str) -> list[dict[str, Any]]:
     """The org's pending invitations (its admins)."""
     access.require_admin(caller, org_id)
     return [_public(i) for i in invitation_docs.for_org(org_id) if _current(i)]
 
 
-def mine(caller: Caller) -> list[dict]:
+def mine(caller: Caller) -> list[dict[str, Any]]:
     """The caller's pending invitations (none until their email address is verified)."""
     return [_public(i) for i in invitation_docs.for_email(_verified_email(caller)) if _current(i)]
 
 
-def accept(caller: Caller, invite_id: str) -> dict:
+def accept(caller: Caller, invite_id: str) -> dict[str, Any]:
     """Join the invitation's org with its role; the invitation is used up. The app refreshes its ID token
     afterwards to carry the new claims (the API reads the account itself)."""
     invitation = _mine(caller, invite_id)
@@ -109,7 +111,7 @@ def decline(caller: Caller, invite_id: str) -> None:
     invitation_docs.delete(invite_id)
 
 
-def _mine(caller: Caller, invite_id: str) -> dict:
+def _mine(caller: Caller, invite_id: str) -> Invitation:
     """The caller's own, unexpired invitation; 404 for anything else (someone else's looks like none)."""
     email = _verified_email(caller)
     invitation = _read(invite_id)
@@ -118,7 +120,7 @@ def _mine(caller: Caller, invite_id: str) -> dict:
     return invitation
 
 
-def _read(invite_id: str) -> dict | None:
+def _read(invite_id: str) -> Invitation | None:
     # Ids come from URLs: anything that is not an id we issue is simply not found.
     return invitation_docs.read(invite_id) if re.fullmatch(r"[A-Za-z0-9_-]{1,200}", invite_id) else None
 
@@ -139,14 +141,14 @@ def _verified_email(caller: Caller) -> str:
     return caller.email.strip().lower()
 
 
-def _current(invitation: dict) -> bool:
+def _current(invitation: Invitation) -> bool:
     if invitation["expiresAt"] > utcnow():
         return True
     invitation_docs.delete(invitation["id"])  # the TTL policy would, later; nothing expired is left behind
     return False
 
 
-def _public(invitation: dict) -> dict:
+def _public(invitation: Invitation) -> dict[str, Any]:
     return {
         "id": invitation["id"],
         "orgId": invitation["orgId"],

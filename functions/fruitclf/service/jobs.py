@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import NoReturn
 
 from .. import errors
-from ..config import settings
+from ..config import in_context, settings
 from ..data import blobs, jobs, tasks
 from ..data.clock import utcnow
+from ..data.jobs import Document
 from . import access, orgs
 from .bulk import finish_if_complete
 from .identity import Caller
@@ -33,7 +35,7 @@ _JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 _enqueuers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="enqueue")
 
 
-def start(caller: Caller, org_id: str, body: dict) -> dict:
+def start(caller: Caller, org_id: str, body: Document) -> Document:
     """Start a job over `body["prefix"]` (orgs/<org>/bulk/<folder>/...), `body["chunkSize"]` images a task."""
     caller = access.require_admin(caller, org_id)
     prefix, chunk_size = _validated(org_id, body)
@@ -79,7 +81,7 @@ def start(caller: Caller, org_id: str, body: dict) -> dict:
     return with_progress(job, {})
 
 
-def _validated(org_id: str, body: dict) -> tuple[str, int]:
+def _validated(org_id: str, body: Document) -> tuple[str, int]:
     prefix = body.get("prefix")
     root = f"orgs/{org_id}/bulk/"
     if not isinstance(prefix, str) or not prefix.startswith(root):
@@ -107,27 +109,30 @@ def task_id(org_id: str, job_id: str, run: int, chunk: int) -> str:
     return f"{job_id}-{org_id}-r{run}-c{chunk}"
 
 
-def _queue(org_id: str, job_id: str, run: int, chunks) -> None:
+def _queue(org_id: str, job_id: str, run: int, chunks: Iterable[int]) -> None:
     def put(chunk: int) -> bool:
-        payload = {"org": org_id, "job": job_id, "chunk": chunk, "run": run}
+        payload: Document = {"org": org_id, "job": job_id, "chunk": chunk, "run": run}
         return tasks.enqueue(TASK_FUNCTION, task_id(org_id, job_id, run, chunk), payload, TASK_DEADLINE_S)
 
-    list(_enqueuers.map(put, chunks))
+    # Each in the call's settings (a thread does not inherit them; a context runs in one thread at a time).
+    queued = [_enqueuers.submit(in_context(put), chunk) for chunk in chunks]
+    for future in queued:
+        future.result()
 
 
-def get(caller: Caller, org_id: str, job_id: str) -> dict:
+def get(caller: Caller, org_id: str, job_id: str) -> Document:
     access.require_admin(caller, org_id)
     return with_progress(_job(org_id, job_id), jobs.job_counts(org_id, job_id))
 
 
-def results(caller: Caller, org_id: str, job_id: str) -> Iterator[dict]:
+def results(caller: Caller, org_id: str, job_id: str) -> Iterator[Document]:
     """Every outcome the job has recorded so far, page by page (the caller is checked before the first page)."""
     access.require_admin(caller, org_id)
     _job(org_id, job_id)
     return _outcomes(org_id, job_id)
 
 
-def _outcomes(org_id: str, job_id: str) -> Iterator[dict]:
+def _outcomes(org_id: str, job_id: str) -> Iterator[Document]:
     after = None
     while True:
         page = jobs.list_items(org_id, job_id, RESULTS_PAGE, after)
@@ -137,19 +142,19 @@ def _outcomes(org_id: str, job_id: str) -> Iterator[dict]:
         after = page[-1]["id"]
 
 
-def list_for_org(caller: Caller, org_id: str) -> list[dict]:
+def list_for_org(caller: Caller, org_id: str) -> list[Document]:
     """The org's latest jobs, newest first (their progress: GET one job)."""
     access.require_admin(caller, org_id)
     return jobs.list_jobs(org_id, LIST_LIMIT)
 
 
-def cancel(caller: Caller, org_id: str, job_id: str) -> dict:
+def cancel(caller: Caller, org_id: str, job_id: str) -> Document:
     """Stop a job: queued chunks find it cancelled and do nothing, running chunks stop before their next image.
     What was classified stays; resume carries on from there."""
     caller = access.require_admin(caller, org_id)
     _require_id(job_id)
 
-    def decide(job: dict) -> dict | None:
+    def decide(job: Document) -> Document | None:
         if job["state"] == "done":
             raise _finished()
         if job["state"] == "cancelled":
@@ -160,13 +165,13 @@ def cancel(caller: Caller, org_id: str, job_id: str) -> dict:
     return with_progress(job, jobs.job_counts(org_id, job_id))
 
 
-def resume(caller: Caller, org_id: str, job_id: str) -> dict:
+def resume(caller: Caller, org_id: str, job_id: str) -> Document:
     """Queue again every chunk not yet finished (after a cancel, a pause, or tasks that gave up), under a new run."""
     access.require_admin(caller, org_id)
     _require_id(job_id)
     counts = jobs.job_counts(org_id, job_id)
 
-    def decide(job: dict) -> dict:
+    def decide(job: Document) -> Document:
         if job["state"] == "done":
             raise _finished()
         return {
@@ -185,11 +190,11 @@ def resume(caller: Caller, org_id: str, job_id: str) -> dict:
     return with_progress(job, counts)
 
 
-def processed(counts: dict) -> int:
+def processed(counts: Document) -> int:
     return int(counts.get("done", 0)) + int(counts.get("failed", 0))
 
 
-def with_progress(job: dict, counts: dict) -> dict:
+def with_progress(job: Document, counts: Document) -> Document:
     """The job with its counts, its rate in this run and the time left at that rate."""
     done, failed = int(counts.get("done", 0)), int(counts.get("failed", 0))
     pending = max(0, job["total"] - done - failed)
@@ -212,7 +217,7 @@ def with_progress(job: dict, counts: dict) -> dict:
     }
 
 
-def _job(org_id: str, job_id: str) -> dict:
+def _job(org_id: str, job_id: str) -> Document:
     _require_id(job_id)
     return jobs.read_job(org_id, job_id) or _raise_not_found()
 
@@ -222,7 +227,7 @@ def _require_id(job_id: str) -> None:
         _raise_not_found()
 
 
-def _raise_not_found():
+def _raise_not_found() -> NoReturn:
     raise errors.not_found("This organisation has no such job.", "job-not-found")
 
 

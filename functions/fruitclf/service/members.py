@@ -6,10 +6,12 @@ orgs/<orgId>/members/<uid> (what firestore.rules read). Joining takes consent: s
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from .. import errors
 from ..data import accounts
 from ..data import orgs as org_docs
+from ..data.orgs import Member
 from . import access, identity, orgs
 from .identity import Caller
 from .orgs import OrgConfig
@@ -17,13 +19,13 @@ from .orgs import OrgConfig
 ROLES = ("member", "admin")
 
 
-def listing(caller: Caller, org_id: str) -> list[dict]:
+def listing(caller: Caller, org_id: str) -> list[Member]:
     """The org's members (its admins)."""
     access.require_admin(caller, org_id)
     return org_docs.members(org_id)
 
 
-def create_with_admin(org_id: str, name: str, admin_email: str, **fields) -> tuple[OrgConfig, dict]:
+def create_with_admin(org_id: str, name: str, admin_email: str, **fields: Any) -> tuple[OrgConfig, Member]:
     """The operator's way to start an org: create it with `admin_email` as its first admin, or leave nothing.
     The account is checked before anything is written; should enrolling fail even so, the org is removed."""
     account = accounts.by_email(admin_email)
@@ -36,7 +38,7 @@ def create_with_admin(org_id: str, name: str, admin_email: str, **fields) -> tup
         raise
 
 
-def enrol(org_id: str, account: accounts.Account, role: str) -> dict:
+def enrol(org_id: str, account: accounts.Account, role: str) -> Member:
     """Make `account` a member of `org_id` with `role`: its custom claims (what the API and the app read) and
     orgs/<orgId>/members/<uid> (what firestore.rules read). Only with the person's consent (an accepted
     invitation) or by an operator (the `admin` CLI)."""
@@ -44,7 +46,7 @@ def enrol(org_id: str, account: accounts.Account, role: str) -> dict:
         raise errors.bad_request(f"role must be one of: {', '.join(ROLES)}.", "invalid-role")
     _check_can_join(account, org_id)
     accounts.set_claims(account.uid, {**account.claims, "org": org_id, "role": role})
-    member = {"uid": account.uid, "email": account.email, "role": role}
+    member: Member = {"uid": account.uid, "email": account.email, "role": role}
     org_docs.put_member(org_id, member)
     identity.forget(account.uid)
     return member
@@ -57,7 +59,7 @@ def _check_can_join(account: accounts.Account, org_id: str) -> None:
         )
 
 
-def set_member(org_id: str, email: str, role: str) -> dict:
+def set_member(org_id: str, email: str, role: str) -> Member:
     """The operator's way in (the `admin` CLI): enrol the user with `email` directly."""
     return enrol(org_id, accounts.by_email(email), role)
 
@@ -73,7 +75,7 @@ def _member_account(org_id: str, uid: str) -> accounts.Account:
     return account
 
 
-def change_role(caller: Caller, org_id: str, read_change: Callable[[], tuple[str, str]]) -> dict:
+def change_role(caller: Caller, org_id: str, read_change: Callable[[], tuple[str, str]]) -> Member:
     """Give an existing member another role (its admins; `read_change` gives the (email, role) once the caller
     may). Their sessions end (refresh tokens revoked), so the app signs in again and every token it holds
     carries the new role; nobody keeps an admin token after a demotion. Whether the email has no account or an
@@ -94,7 +96,7 @@ def change_role(caller: Caller, org_id: str, read_change: Callable[[], tuple[str
     if account.uid == changed_by:
         raise errors.ApiError(409, "cannot-change-own-role", "Admins cannot change their own role; ask another admin.")
     accounts.set_claims(account.uid, {**account.claims, "role": role})
-    member = {"uid": account.uid, "email": account.email, "role": role}
+    member: Member = {"uid": account.uid, "email": account.email, "role": role}
     org_docs.put_member(org_id, member)
     _end_sessions(account.uid)
     return member

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from ..data import ops
 from . import orgs
@@ -61,7 +63,7 @@ def record_rate_limited(org_id: str | None) -> None:
     ops.add(_scopes(org_id), {"rateLimited": 1})
 
 
-def percentile(hist: dict, q: float) -> float | None:
+def percentile(hist: Mapping[str, int], q: float) -> float | None:
     """Upper edge (ms) of the bucket holding the q-th quantile; None without samples."""
     counts = [int(hist.get(str(i), 0)) for i in range(len(LATENCY_EDGES_MS) + 1)]
     total = sum(counts)
@@ -75,7 +77,7 @@ def percentile(hist: dict, q: float) -> float | None:
     return None
 
 
-def daily(scope: str, days: int = 30) -> list[dict]:
+def daily(scope: str, days: int = 30) -> list[dict[str, Any]]:
     """Per-day figures for `scope`, oldest first, merged over shards."""
     since = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1)).isoformat()
     by_day = ops.days_since(scope, since)

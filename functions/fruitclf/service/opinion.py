@@ -12,9 +12,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from ..config import settings
 from ..data import ratelimits
+from ..data.store import SecondOpinion
 from . import limits
 from .orgs import OrgConfig
 
@@ -59,7 +62,9 @@ def _take_one_of_today() -> float | None:
     return ratelimits.take(TODAY_KEY, settings().second_opinion_daily_max, window_s=DAY_S)
 
 
-def for_classification(org: OrgConfig, asked: bool, jpeg: bytes, labels: list[str], doc: dict) -> dict | None:
+def for_classification(
+    org: OrgConfig, asked: bool, jpeg: bytes, labels: list[str], doc: Mapping[str, Any]
+) -> SecondOpinion | None:
     """The second opinion stored with a new classification: the one asked for (its feature and quota were
     checked on admission), else one asked automatically where it can work, the model is unsure and today's
     ceiling allows; None when there is none to give."""
@@ -72,12 +77,12 @@ def for_classification(org: OrgConfig, asked: bool, jpeg: bytes, labels: list[st
     return ask(jpeg, labels, doc["topk"])
 
 
-def unsure(doc: dict) -> bool:
+def unsure(doc: Mapping[str, Any]) -> bool:
     """Whether the model's answer is worth a second opinion without being asked for one."""
-    return doc["abstained"] or doc["confidence"] < settings().second_opinion_below
+    return bool(doc["abstained"] or doc["confidence"] < settings().second_opinion_below)
 
 
-def not_asked(reason: str) -> dict:
+def not_asked(reason: str) -> SecondOpinion:
     """The opinion recorded when the vision model is not asked."""
     return {
         "label": None,
@@ -87,10 +92,10 @@ def not_asked(reason: str) -> dict:
     }
 
 
-def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
+def ask(jpeg: bytes, labels: list[str], topk: list[dict[str, Any]]) -> SecondOpinion:
     """Ask the vision model; always returns {"label", "confidence", "model", "note"} (label None on failure)."""
     cfg = settings()
-    result = {"label": None, "confidence": None, "model": cfg.openai_model, "note": None}
+    result: SecondOpinion = {"label": None, "confidence": None, "model": cfg.openai_model, "note": None}
     if not available():
         return not_asked("the OpenAI key is not configured")
     try:
@@ -120,12 +125,12 @@ def ask(jpeg: bytes, labels: list[str], topk: list[dict]) -> dict:
         )
     except Exception as exc:  # noqa: BLE001 - any failure of the optional service degrades to a note
         kind = "timed out" if "timeout" in type(exc).__name__.lower() else "failed"
-        log.warning(json.dumps({"event": "second-opinion-failed", "error": repr(exc)[:300]}))
+        log.warning({"event": "second-opinion-failed", "error": repr(exc)[:300]})
         return {**result, "note": f"No second opinion: the vision model {kind}."}
     return _parse(completion, labels, result)
 
 
-def _parse(completion, labels: list[str], result: dict) -> dict:
+def _parse(completion: Any, labels: list[str], result: SecondOpinion) -> SecondOpinion:
     try:
         message = completion.choices[0].message
     except (AttributeError, IndexError, TypeError):

@@ -9,10 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .. import errors
 from ..config import settings
 from ..data import orgs as org_docs
+from ..data.orgs import OrgDocument
 from ..ml.model import available_models
 from . import access
 from .identity import Caller
@@ -47,7 +49,7 @@ class OrgConfig:
                 f"{who} does not have the '{feature}' feature enabled; an org admin can turn it on.", "feature-disabled"
             )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.org_id,
             "name": self.name,
@@ -64,7 +66,7 @@ def default_config(anonymous: bool = False) -> OrgConfig:
     return OrgConfig(None, None, None, features, settings().rate_limit_per_minute)
 
 
-def from_document(org_id: str, data: dict) -> OrgConfig:
+def from_document(org_id: str, data: OrgDocument) -> OrgConfig:
     features = tuple(f for f in data.get("features", DEFAULT_FEATURES) if f in FEATURES)
     rpm = data.get("requestsPerMinute")  # null: the RATE_LIMIT setting, as it is now
     return OrgConfig(
@@ -123,12 +125,12 @@ def read(caller: Caller, org_id: str) -> OrgConfig:
 EDITABLE = {"name", "features", "modelId", "requestsPerMinute"}
 
 
-def validate_changes(changes: dict) -> dict:
+def validate_changes(changes: dict[str, Any]) -> OrgDocument:
     """Check an org update from a client; returns the clean fields or raises a 400."""
     unknown = set(changes) - EDITABLE
     if unknown:
         raise errors.bad_request(f"These fields cannot be changed: {', '.join(sorted(unknown))}.", "invalid-org-field")
-    clean = {}
+    clean: OrgDocument = {}
     if "name" in changes:
         if not isinstance(changes["name"], str) or not 1 <= len(changes["name"].strip()) <= 100:
             raise errors.bad_request("name must be 1 to 100 characters.", "invalid-org-field")
@@ -152,18 +154,18 @@ def validate_changes(changes: dict) -> dict:
     return clean
 
 
-def create(org_id: str, name: str, **fields) -> OrgConfig:
+def create(org_id: str, name: str, **fields: Any) -> OrgConfig:
     if not org_id.replace("-", "").isalnum() or len(org_id) > 64:
         raise errors.bad_request("An org id is letters, digits and dashes (at most 64).", "invalid-org-id")
     # requestsPerMinute null follows the RATE_LIMIT setting, so changing the setting reaches existing orgs too.
-    data = {"name": name, "features": list(DEFAULT_FEATURES), "modelId": None, "requestsPerMinute": None}
+    data: OrgDocument = {"name": name, "features": list(DEFAULT_FEATURES), "modelId": None, "requestsPerMinute": None}
     data.update(validate_changes(fields))
     data["name"] = name
     org_docs.create(org_id, data)
     return from_document(org_id, data)
 
 
-def update(caller: Caller, org_id: str, read_changes: Callable[[], dict]) -> OrgConfig:
+def update(caller: Caller, org_id: str, read_changes: Callable[[], dict[str, Any]]) -> OrgConfig:
     """Change the org's settings (its admins). `read_changes` is called once the caller may: a refused caller's
     body is never read."""
     access.require_admin(caller, org_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -19,18 +18,19 @@ log = logging.getLogger("fruitclf.api")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """The API. `settings` (for tests, or another deployment) replace the environment's for every request this
-    app serves; without them each request reads the environment (config.settings)."""
+    """The API, with `settings` (for tests, or another deployment) or else the environment's, built once here:
+    every request this app serves runs with them, in every layer (config.settings)."""
     app = Flask(__name__)
-    app.config["FRUITCLF_SETTINGS"] = settings
+    app_settings = settings or config.from_environment()
+    app.config["FRUITCLF_SETTINGS"] = app_settings
     # No body is ever larger than the largest upload plus the multipart framing: anything bigger is a 413
     # before it is read (JSON endpoints included), and a form with absurdly many parts is one too.
-    max_upload = (settings or config.settings()).max_upload_size
+    max_upload = app_settings.max_upload_size
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=max_upload + MULTIPART_OVERHEAD, MAX_FORM_PARTS=100)
 
-    from .routes import classify, export, fruits, health, history, invitations, jobs, model, orgs, stats
+    from .routes import classify, export, fruits, health, history, invitations, jobs, me, model, orgs, stats
 
-    for module in (health, model, classify, history, stats, orgs, jobs, invitations, export, fruits):
+    for module in (health, me, model, classify, history, stats, orgs, jobs, invitations, export, fruits):
         app.register_blueprint(module.bp, url_prefix="/api")
 
     _register_error_handlers(app)
@@ -79,10 +79,8 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _use_settings() -> None:
-    passed_in = current_app.config["FRUITCLF_SETTINGS"]
-    if passed_in is not None:
-        g.settings_scope = config.using(passed_in)
-        g.settings_scope.__enter__()
+    g.settings_scope = config.using(current_app.config["FRUITCLF_SETTINGS"])
+    g.settings_scope.__enter__()
 
 
 def _forget_settings(_exc: BaseException | None) -> None:
@@ -104,15 +102,13 @@ def _finish(response: Response) -> Response:
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     caller = g.get("caller")
     log.info(
-        json.dumps(
-            {
-                "event": "request",
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "ms": round(elapsed_ms, 1),
-                "uid": caller.uid if caller else None,
-            }
-        )
+        {
+            "event": "request",
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "ms": round(elapsed_ms, 1),
+            "uid": caller.uid if caller else None,
+        }
     )
     return response

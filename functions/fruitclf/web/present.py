@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 PUBLIC_FIELDS = (
     "label",
@@ -20,7 +22,7 @@ PUBLIC_FIELDS = (
 )
 
 
-def _json_value(value):
+def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, dict):
@@ -30,7 +32,7 @@ def _json_value(value):
     return value
 
 
-def classification(doc: dict) -> dict:
+def classification(doc: Mapping[str, Any]) -> dict[str, Any]:
     body = {"id": doc["id"], **{field: _json_value(doc.get(field)) for field in PUBLIC_FIELDS}}
     body["imageUrl"] = f"/api/classifications/{doc['id']}/image"
     return body

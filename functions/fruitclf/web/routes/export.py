@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Blueprint, request
 
 from ... import errors
@@ -26,7 +29,7 @@ COLUMNS = (
 )
 
 
-def _row(doc: dict) -> dict:
+def _row(doc: Mapping[str, Any]) -> dict[str, Any]:
     shaped = classification(doc)
     feedback = shaped["feedback"] or {}
     return {
