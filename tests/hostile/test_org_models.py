@@ -176,3 +176,23 @@ def test_two_admins_pinning_at_once_leave_one_consistent_answer(org, admin):
     other = "v3" if stored["modelVersion"] == "v2" else "v2"
     assert stored["modelVersionHistory"] == ["v1", other]
     assert answers[stored["modelVersion"]].json() == {"serving": stored["modelVersion"], "history": ["v1", other]}
+
+
+@pytest.mark.parametrize("share", [0, 100, 50.5, "50", True, None, -1])
+def test_a_rollout_share_outside_1_to_99_percent_is_refused(org, admin, share):
+    ready_version(org, "v1")
+    refused(lambda: om.rollout(admin, org, "v1", share), 400, "invalid-rollout-share", org)
+
+
+@pytest.mark.parametrize("status", ["rejected", "validating"])
+def test_a_rollout_of_a_version_that_may_not_serve_is_refused(org, admin, status):
+    stored_version(org, "bad", status)
+    refused(lambda: om.rollout(admin, org, "bad", 50), 409, "model-version-not-ready", org)
+
+
+@pytest.mark.parametrize("who", ["member", "outsider"])
+def test_neither_a_member_nor_another_orgs_admin_can_start_or_stop_a_rollout(org, admin, member, outsider, who):
+    ready_version(org, "v1")
+    caller = {"member": member, "outsider": outsider}[who]
+    refused(lambda: om.rollout(caller, org, "v1", 50), 403, "not-org-admin", org)
+    refused(lambda: attack.api("DELETE", f"/orgs/{org}/models/rollout", caller), 403, "not-org-admin", org)

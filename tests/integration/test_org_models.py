@@ -9,6 +9,7 @@ from pathlib import Path
 
 import requests
 
+from fruitclf.service.org_models import rollout_bucket
 from support import emulators
 from support import org_models as om
 from support import tflite_models as tm
@@ -155,3 +156,34 @@ def admin_cli(*args) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def test_a_staged_rollout_sends_the_same_share_of_users_to_the_candidate_until_pinned_or_stopped(org, admin):
+    om.add_version(admin, org, "v1", LABELS_A)
+    om.add_version(admin, org, "v2", LABELS_B)
+    assert om.pin(admin, org, "v1").status_code == 200
+    started = om.rollout(admin, org, "v2", 50)
+    assert started.status_code == 200 and started.json() == {"rollout": {"version": "v2", "share": 50}}
+    # Members on both sides of the split (each user's place is fixed: rollout_bucket of org and uid).
+    users = {True: [], False: []}
+    for _ in range(40):  # each new user is on either side with even odds: 2^-39 to miss one side
+        user = emulators.join_org(emulators.sign_up(), org, "member")
+        users[rollout_bucket(org, user.uid) < 50].append(user)
+        if users[True] and users[False]:
+            break
+    for in_rollout, expected in ((True, "v2"), (False, "v1")):
+        for user in users[in_rollout]:
+            for _ in range(2):  # the same version every time
+                assert om.classify(user).json()["modelVersion"] == f"{org}/{expected}"
+            seen = requests.get(f"{API}/orgs/{org}/models", headers=user.headers, timeout=30).json()
+            assert seen == {"serving": {"version": expected, "name": "Tiny"}}
+    listed = requests.get(f"{API}/orgs/{org}/models", headers=admin.headers, timeout=30).json()
+    assert (listed["pinned"], listed["rollout"]) == ("v1", {"version": "v2", "share": 50})
+
+    stopped = requests.delete(f"{API}/orgs/{org}/models/rollout", headers=admin.headers, timeout=30)
+    assert stopped.status_code == 204
+    assert om.classify(users[True][0]).json()["modelVersion"] == f"{org}/v1"
+    om.rollout(admin, org, "v2", 50)
+    assert om.pin(admin, org, "v2").json() == {"serving": "v2", "history": ["v1"]}
+    assert om.classify(users[False][0]).json()["modelVersion"] == f"{org}/v2"
+    assert "modelRollout" not in emulators.firestore().document("orgs", org).get().to_dict()

@@ -77,6 +77,12 @@ def rollback(admin, org_id: str) -> requests.Response:
     return requests.post(f"{API}/orgs/{org_id}/models/rollback", headers=admin.headers, timeout=60)
 
 
+def rollout(admin, org_id: str, version: str, share) -> requests.Response:
+    return requests.post(
+        f"{API}/orgs/{org_id}/models/{version}/rollout", json={"share": share}, headers=admin.headers, timeout=60
+    )
+
+
 def classify(user, color=(200, 40, 40)) -> requests.Response:
     return requests.post(
         f"{API}/classify",

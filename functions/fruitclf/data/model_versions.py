@@ -2,8 +2,9 @@
 hash, status and validation report) and the file in Storage, at paths no client may write or read
 (storage.rules): the upload folder orgs/<org>/models/uploads/<upload>/ is the only one an org admin writes.
 
-The org document carries what serves: `modelVersion` (the pinned version, or absent) and `modelVersionHistory`
-(the versions pinned before it, oldest first, for rollback) and `modelVersionCount` (the cap's counter). Every
+The org document carries what serves: `modelVersion` (the pinned version, or absent), `modelVersionHistory`
+(the versions pinned before it, oldest first, for rollback), `modelRollout` ({version, share}: a candidate
+serving a share of the org's users, or absent) and `modelVersionCount` (the cap's counter). Every
 change to them happens in one transaction with the version it names, so two admins pinning at once leave one
 consistent answer.
 """
@@ -118,7 +119,28 @@ def repin(org_id: str, choose: Callable[[str | None, list[str]], tuple[str, list
         snapshot = _version(org_id, version).get(transaction=transaction)
         check(version, snapshot.to_dict() if snapshot.exists else None)
         fields = {"modelVersion": version, "modelVersionHistory": history[-HISTORY_KEPT:]}
-        transaction.update(org_ref, fields)
+        # A pin or a rollback decides for everyone: a staged rollout in progress ends with it.
+        transaction.update(org_ref, {**fields, "modelRollout": firestore.DELETE_FIELD})
         return fields
 
     return run_transaction(run)
+
+
+def start_rollout(org_id: str, version: str, share: int, check: Callable) -> dict:
+    """Send `share` percent of the org's users to `version`, in one transaction with the version (`check` as in
+    `repin`). Returns the rollout as written."""
+    org_ref = _org(org_id)
+
+    @firestore.transactional
+    def run(transaction):
+        snapshot = _version(org_id, version).get(transaction=transaction)
+        check(version, snapshot.to_dict() if snapshot.exists else None)
+        rollout = {"version": version, "share": share}
+        transaction.update(org_ref, {"modelRollout": rollout})
+        return rollout
+
+    return run_transaction(run)
+
+
+def stop_rollout(org_id: str) -> None:
+    _org(org_id).update({"modelRollout": firestore.DELETE_FIELD})

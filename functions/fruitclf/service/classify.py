@@ -129,7 +129,7 @@ def _classify_bytes(
     Returns the stored document (the existing one when another door wrote `doc_id` first)."""
     cfg = settings()
     started = time.perf_counter()
-    classifier = org_models.classifier_for(org)
+    classifier = org_models.classifier_for(org, uid)
     image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.preprocessing)
     decoded = time.perf_counter()
     doc_id = doc_id or store.new_id()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from .. import errors
 from ..config import settings
 from ..data import accounts, blobs, model_versions
+from ..data import orgs as org_docs
 from ..ml.loaded_models import LoadedModels
 from ..ml.model import Classifier, get_classifier, labels_from_text
 from . import access, identity, orgs
@@ -208,22 +209,65 @@ def _repinned(org_id: str, choose) -> dict:
     return {"serving": fields["modelVersion"], "history": fields["modelVersionHistory"]}
 
 
+ROLLOUT_SHARES = range(1, 100)  # percent; 0 and 100 are "stop" and "pin"
+
+
+def start_rollout(caller: Caller, org_id: str, version: str, read_body: Callable[[], dict]) -> dict:
+    """Serve a ready `version` to a share of the org's users (the same users every time, chosen by their
+    uid); the others keep the pinned version. Pin it to serve everyone, stop to serve nobody."""
+    access.require_admin(caller, org_id)
+    share = read_body().get("share")
+    _name(version, "version")
+    if not isinstance(share, int) or isinstance(share, bool) or share not in ROLLOUT_SHARES:
+        raise errors.bad_request("share must be a whole percentage from 1 to 99.", "invalid-rollout-share")
+    rollout = model_versions.start_rollout(org_id, version, share, _servable)
+    orgs.forget(org_id)
+    return {"rollout": rollout}
+
+
+def stop_rollout(caller: Caller, org_id: str) -> None:
+    access.require_admin(caller, org_id)
+    model_versions.stop_rollout(org_id)
+    orgs.forget(org_id)
+
+
+def rollout_bucket(org_id: str, uid: str) -> int:
+    """A user's place, 0-99, in the org's rollouts: fixed per user and org, so a user never flips between
+    versions from one photo to the next, and a share's users are the same at every instance."""
+    return int.from_bytes(hashlib.sha256(f"{org_id}/{uid}".encode()).digest()[:8], "big") % 100
+
+
+def version_for(org: OrgConfig, uid: str) -> str | None:
+    """The org version serving `uid` (None: the shipped model the org chose)."""
+    if org.rollout and rollout_bucket(org.org_id, uid) < org.rollout["share"]:
+        return org.rollout["version"]
+    return org.model_version
+
+
 def listing(caller: Caller, org_id: str) -> dict:
-    """Admins: what serves, the rollback history and every version with its report. Members: what serves."""
+    """Admins: what serves them, the pinned version, its rollback history, any rollout and every version with
+    its report. Members: the name and version serving them."""
     access.require_member(caller, org_id)
-    org = orgs.config_for(caller)
-    serving = {"version": org.model_version, "name": serving_name(org)}
+    serving = _serving(orgs.config_for(caller), caller.uid)
     if not caller.is_org_admin:
         return {"serving": serving}
     access.require_admin(caller, org_id)
-    return {"serving": serving, "versions": model_versions.listing(org_id)}
+    org = org_docs.read(org_id) or {}
+    return {
+        "serving": serving,
+        "pinned": org.get("modelVersion"),
+        "history": org.get("modelVersionHistory", []),
+        "rollout": org.get("modelRollout"),
+        "versions": model_versions.listing(org_id),
+    }
 
 
-def serving_name(org: OrgConfig) -> str:
-    if org.model_version:
-        doc = model_versions.read(org.org_id, org.model_version)
-        return (doc or {}).get("name") or org.model_version
-    return get_classifier(org.model_id).model_id
+def _serving(org: OrgConfig, uid: str) -> dict:
+    version = version_for(org, uid)
+    if version:
+        doc = model_versions.read(org.org_id, version)
+        return {"version": version, "name": (doc or {}).get("name") or version}
+    return {"version": None, "name": get_classifier(org.model_id).model_id}
 
 
 # -- serving
@@ -234,12 +278,14 @@ def _loaded() -> LoadedModels[Classifier]:
     return LoadedModels(settings().org_model_cache_mb * 1024 * 1024)
 
 
-def classifier_for(org: OrgConfig) -> Classifier:
-    """The classifier serving `org`: its pinned version (loaded once per instance, kept within the memory
-    budget) or the shipped model it chose. Keyed by org and version, so one org's model never answers another's."""
-    if not org.model_version:
+def classifier_for(org: OrgConfig, uid: str) -> Classifier:
+    """The classifier serving `uid` in `org`: the org's version for them (a rollout's candidate or the pinned
+    one; loaded once per instance, kept within the memory budget) or the shipped model the org chose. Keyed by
+    org and version, so one org's model never answers another's."""
+    version = version_for(org, uid)
+    if not version:
         return get_classifier(org.model_id)
-    return _loaded().get(f"{org.org_id}/{org.model_version}", lambda: _load(org.org_id, org.model_version))
+    return _loaded().get(f"{org.org_id}/{version}", lambda: _load(org.org_id, version))
 
 
 def _unavailable(version: str) -> errors.ApiError:

@@ -1,8 +1,9 @@
-"""An organisation's own model versions: register an upload, list them, pin one, roll back. The files arrive
+"""An organisation's own model versions: register an upload, list them, pin one, roll back, roll one out to a
+share of the org's users. The files arrive
 through Storage (orgs/<org>/models/uploads/<upload>/, storage.rules), never in a request body; who may do what
 is decided in service/org_models.py."""
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from ...service import org_models
 from ..auth import current_caller
@@ -30,3 +31,14 @@ def pin(org_id: str, version: str):
 @bp.post("/orgs/<org_id>/models/rollback")
 def rollback(org_id: str):
     return org_models.rollback(current_caller(), org_id)
+
+
+@bp.post("/orgs/<org_id>/models/<version>/rollout")
+def start_rollout(org_id: str, version: str):
+    return org_models.start_rollout(current_caller(), org_id, version, json_object)
+
+
+@bp.delete("/orgs/<org_id>/models/rollout")
+def stop_rollout(org_id: str):
+    org_models.stop_rollout(current_caller(), org_id)
+    return Response(status=204)
