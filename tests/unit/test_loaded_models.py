@@ -2,7 +2,6 @@
 going first; and ml/model.Classifier follows an organisation model's card (its size, uint8 input, logits)."""
 
 import io
-import json
 
 import numpy as np
 from PIL import Image
@@ -43,12 +42,9 @@ def test_a_model_bigger_than_the_budget_still_serves_alone():
     assert cache.keys() == ["big"] and big is cache.get("big", loader(500, []))
 
 
-def write_model(folder, data: bytes, labels: list[str], card: dict):
-    folder.mkdir()
-    (folder / "model.tflite").write_bytes(data)
-    (folder / "labels.txt").write_text("\n".join(labels))
-    (folder / "model_card.json").write_text(json.dumps(card))
-    return model.Classifier("org/v1", path=folder)
+def org_model(data: bytes, labels: list[str], card: dict) -> model.Classifier:
+    """As serving loads an org version: from its bytes, labels and card (no folder is left behind)."""
+    return model.Classifier.from_bytes("org/v1", data, labels, card)
 
 
 def red_photo() -> bytes:
@@ -57,9 +53,9 @@ def red_photo() -> bytes:
     return out.getvalue()
 
 
-def test_an_org_model_gets_the_input_its_card_describes_and_abstains_by_threshold_alone(tmp_path):
+def test_an_org_model_gets_the_input_its_card_describes_and_abstains_by_threshold_alone():
     card = {"abstain_threshold": 0.34, "preprocessing": {"size": 48, "mean": 127, "scale": 128, "dtype": "float32"}}
-    clf = write_model(tmp_path / "m", tm.classifier(classes=3, side=48), ["r", "g", "b"], card)
+    clf = org_model(tm.classifier(classes=3, side=48), ["r", "g", "b"], card)
     prepared = images.prepare(red_photo(), 1 << 20, 10_000_000, clf.preprocessing)
     assert prepared.model_input.shape == (1, 48, 48, 3) and prepared.model_input.dtype == np.float32
     red = clf.classify(prepared.model_input)
@@ -68,20 +64,20 @@ def test_an_org_model_gets_the_input_its_card_describes_and_abstains_by_threshol
     assert grey.abstained and grey.label in ("r", "g", "b")  # no not_fruit label: the threshold alone
 
 
-def test_a_uint8_model_gets_raw_pixels(tmp_path):
+def test_a_uint8_model_gets_raw_pixels():
     card = {"abstain_threshold": 0.3, "preprocessing": {"size": 32, "mean": 0, "scale": 1, "dtype": "uint8"}}
-    clf = write_model(tmp_path / "m", tm.classifier(classes=3, input_dtype=tm.UINT8), ["r", "g", "b"], card)
+    clf = org_model(tm.classifier(classes=3, input_dtype=tm.UINT8), ["r", "g", "b"], card)
     x = images.prepare(red_photo(), 1 << 20, 10_000_000, clf.preprocessing).model_input
     assert x.dtype == np.uint8 and x.max() > 200
     assert clf.classify(x).label == "r"
 
 
-def test_a_logits_model_answers_probabilities(tmp_path):
+def test_a_logits_model_answers_probabilities():
     card = {
         "abstain_threshold": 0.3,
         "output": {"kind": "logits"},
         "preprocessing": {"size": 32, "mean": 127, "scale": 128, "dtype": "float32"},
     }
-    clf = write_model(tmp_path / "m", tm.classifier(classes=3, head=None), ["r", "g", "b"], card)
+    clf = org_model(tm.classifier(classes=3, head=None), ["r", "g", "b"], card)
     prediction = clf.classify(Image.new("RGB", (32, 32), (220, 30, 30)), k=3)
     assert abs(sum(p for _, p in prediction.topk) - 1.0) < 1e-5 and prediction.label == "r"

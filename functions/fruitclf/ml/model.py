@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import pathlib
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -119,6 +121,19 @@ class Classifier:
         self._in = self._out = None
         self.load_ms: float | None = None
 
+    @classmethod
+    def from_bytes(cls, model_id: str, data: bytes, labels: list[str], card: dict) -> Classifier:
+        """A loaded classifier from a model held in memory (an organisation's version, read from Storage)."""
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="fruitclf-model-"))
+        try:
+            (folder / "model.tflite").write_bytes(data)
+            (folder / "labels.txt").write_text("\n".join(labels) + "\n")
+            (folder / "model_card.json").write_text(json.dumps(card))
+            # Loaded before the folder goes: the interpreter keeps what it read, labels and card are in memory.
+            return cls(model_id, path=folder).load()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     # -- loading
     def _ensure_loaded(self):
         if self._interp is None:
@@ -141,6 +156,12 @@ class Classifier:
 
     def load(self) -> Classifier:
         self._ensure_loaded()
+        return self
+
+    def warm_up(self) -> Classifier:
+        """One inference on a blank input: the runtime allocates its tensors and unpacks its weights now, not
+        on a caller's first photo."""
+        self.predict_array(np.zeros((1, self.input_size, self.input_size, 3), dtype=self.input_dtype))
         return self
 
     # -- inference
