@@ -12,6 +12,7 @@ consistent answer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, cast
 
 from google.cloud import firestore
 
@@ -20,6 +21,11 @@ from .clock import utcnow
 
 UPLOAD_FILES = ("model.tflite", "labels.txt", "card.json")
 HISTORY_KEPT = 20
+
+# orgs/<org>/modelVersions/<version>: name, notes, status, sha256, bytes, labels, card, uploadedBy, report, times.
+VersionDocument = dict[str, Any]
+# check(version, its document or None) raises when the version may not serve.
+Check = Callable[[str, VersionDocument | None], None]
 
 
 def upload_path(org_id: str, upload: str, file: str) -> str:
@@ -35,7 +41,7 @@ def _org(org_id: str) -> firestore.DocumentReference:
 
 
 def _version(org_id: str, version: str) -> firestore.DocumentReference:
-    return _org(org_id).collection("modelVersions").document(version)
+    return cast(firestore.DocumentReference, _org(org_id).collection("modelVersions").document(version))
 
 
 class VersionExists(Exception):
@@ -46,13 +52,13 @@ class TooManyVersions(Exception):
     pass
 
 
-def create(org_id: str, version: str, doc: dict, max_versions: int) -> None:
+def create(org_id: str, version: str, doc: VersionDocument, max_versions: int) -> None:
     """Create the version (immutable from then on but for its validation outcome) and count it against the
     org's cap, in one transaction; VersionExists or TooManyVersions, with nothing written, otherwise."""
     org_ref, ref = _org(org_id), _version(org_id, version)
 
     @firestore.transactional
-    def run(transaction):
+    def run(transaction: Any) -> Any:
         org = org_ref.get(transaction=transaction)
         if ref.get(transaction=transaction).exists:
             raise VersionExists(version)
@@ -70,7 +76,7 @@ def discard(org_id: str, version: str) -> None:
     org_ref, ref = _org(org_id), _version(org_id, version)
 
     @firestore.transactional
-    def run(transaction):
+    def run(transaction: Any) -> Any:
         if not ref.get(transaction=transaction).exists:
             return
         count = (org_ref.get(transaction=transaction).to_dict() or {}).get("modelVersionCount", 1)
@@ -80,40 +86,42 @@ def discard(org_id: str, version: str) -> None:
     run_transaction(run)
 
 
-def read(org_id: str, version: str) -> dict | None:
+def read(org_id: str, version: str) -> VersionDocument | None:
     snapshot = _version(org_id, version).get()
-    return {"version": version, **snapshot.to_dict()} if snapshot.exists else None
+    return {"version": version, **(snapshot.to_dict() or {})} if snapshot.exists else None
 
 
-def listing(org_id: str) -> list[dict]:
+def listing(org_id: str) -> list[VersionDocument]:
     query = _org(org_id).collection("modelVersions").order_by("createdAt")
-    return [{"version": s.id, **s.to_dict()} for s in query.stream()]
+    return [{"version": s.id, **(s.to_dict() or {})} for s in query.stream()]
 
 
-def finish_validation(org_id: str, version: str, status: str, report: dict) -> bool:
+def finish_validation(org_id: str, version: str, status: str, report: dict[str, Any]) -> bool:
     """Record the validator's outcome once: False when the version is gone or already decided (a replayed
     trigger event)."""
     ref = _version(org_id, version)
 
     @firestore.transactional
-    def run(transaction):
+    def run(transaction: Any) -> Any:
         snapshot = ref.get(transaction=transaction)
         if not snapshot.exists or snapshot.get("status") != "validating":
             return False
         transaction.update(ref, {"status": status, "report": report, "validatedAt": utcnow()})
         return True
 
-    return run_transaction(run)
+    return bool(run_transaction(run))
 
 
-def repin(org_id: str, choose: Callable[[str | None, list[str]], tuple[str, list[str]]], check: Callable) -> dict:
+def repin(
+    org_id: str, choose: Callable[[str | None, list[str]], tuple[str, list[str]]], check: Check
+) -> dict[str, Any]:
     """Change what serves, in one transaction: `choose(pinned, history)` names the version to pin and the
     history after it (or raises); `check(version, doc or None)` refuses a version that may not serve (raises).
     Returns the org document's serving fields as now written."""
     org_ref = _org(org_id)
 
     @firestore.transactional
-    def run(transaction):
+    def run(transaction: Any) -> Any:
         org = org_ref.get(transaction=transaction).to_dict() or {}
         version, history = choose(org.get("modelVersion"), list(org.get("modelVersionHistory", [])))
         snapshot = _version(org_id, version).get(transaction=transaction)
@@ -123,23 +131,23 @@ def repin(org_id: str, choose: Callable[[str | None, list[str]], tuple[str, list
         transaction.update(org_ref, {**fields, "modelRollout": firestore.DELETE_FIELD})
         return fields
 
-    return run_transaction(run)
+    return cast(dict[str, Any], run_transaction(run))
 
 
-def start_rollout(org_id: str, version: str, share: int, check: Callable) -> dict:
+def start_rollout(org_id: str, version: str, share: int, check: Check) -> dict[str, Any]:
     """Send `share` percent of the org's users to `version`, in one transaction with the version (`check` as in
     `repin`). Returns the rollout as written."""
     org_ref = _org(org_id)
 
     @firestore.transactional
-    def run(transaction):
+    def run(transaction: Any) -> Any:
         snapshot = _version(org_id, version).get(transaction=transaction)
         check(version, snapshot.to_dict() if snapshot.exists else None)
         rollout = {"version": version, "share": share}
         transaction.update(org_ref, {"modelRollout": rollout})
         return rollout
 
-    return run_transaction(run)
+    return cast(dict[str, Any], run_transaction(run))
 
 
 def stop_rollout(org_id: str) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .. import errors
 from ..config import settings
@@ -33,7 +34,7 @@ MAX_CARD_BYTES = 64 * 1024
 MAX_NOTES_CHARS = 2000
 
 
-def _name(value, what: str) -> str:
+def _name(value: object, what: str) -> str:
     if not isinstance(value, str) or not _NAME.fullmatch(value) or ".." in value:
         raise errors.bad_request(
             f"{what} must be 1 to 40 lowercase letters, digits, dots or dashes, starting and ending with a letter or digit.",
@@ -69,7 +70,7 @@ def _labels(raw: bytes) -> list[str]:
         raise errors.bad_request("labels.txt must be UTF-8 text, one label a line.", "invalid-model-labels") from None
 
 
-def _card(raw: bytes) -> dict:
+def _card(raw: bytes) -> dict[str, Any]:
     try:
         card = json.loads(raw)
     except ValueError:
@@ -79,7 +80,7 @@ def _card(raw: bytes) -> dict:
     return card
 
 
-def register(caller: Caller, org_id: str, read_body: Callable[[], dict]) -> dict:
+def register(caller: Caller, org_id: str, read_body: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Register the files an admin put in the org's upload folder as a new, immutable version, status
     `validating`; the validation function decides ready or rejected. Nothing is left half-written: the version
     document goes first (it holds the name against a second registration and counts against the cap), then
@@ -133,7 +134,7 @@ CONTENT_TYPES = {
 }
 
 
-def register_files(email: str, org_id: str, version: str, files: dict[str, bytes], notes: str = "") -> dict:
+def register_files(email: str, org_id: str, version: str, files: dict[str, bytes], notes: str = "") -> dict[str, Any]:
     """The admin CLI's door, on behalf of the org admin with `email`: the same upload folder and the same
     registration as the API's clients use. The upload is removed whatever the outcome."""
     caller = identity.caller_for_uid(accounts.by_email(email).uid)
@@ -158,15 +159,17 @@ def validate_stored(org_id: str, version: str) -> str | None:
     if doc is None or doc.get("status") != VALIDATING:
         return None
     data = blobs.get_if_exists(model_versions.model_path(org_id, version))
+    report: dict[str, Any]
     if data is None or hashlib.sha256(data).hexdigest() != doc["sha256"]:
         report = {"status": "rejected", "reasons": ["file: the stored file is not the one registered"], "checks": []}
     else:
         # Through JSON: what Firestore stores is exactly what the API later shows.
         report = json.loads(json.dumps(validate_model(data, doc["labels"], doc["card"], settings()).to_dict()))
-    return report["status"] if model_versions.finish_validation(org_id, version, report["status"], report) else None
+    status: str = report["status"]
+    return status if model_versions.finish_validation(org_id, version, status, report) else None
 
 
-def _servable(version: str, doc: dict | None) -> None:
+def _servable(version: str, doc: dict[str, Any] | None) -> None:
     if doc is None:
         raise errors.not_found(f"No model version {version!r} in this organisation.", "model-version-not-found")
     if doc.get("status") != READY:
@@ -177,22 +180,22 @@ def _servable(version: str, doc: dict | None) -> None:
         )
 
 
-def pin(caller: Caller, org_id: str, version: str) -> dict:
+def pin(caller: Caller, org_id: str, version: str) -> dict[str, Any]:
     """Make `version` (ready) the one serving the org; the version it replaces goes on the rollback history."""
     access.require_admin(caller, org_id)
     _name(version, "version")
 
-    def choose(pinned, history):
+    def choose(pinned: str | None, history: list[str]) -> tuple[str, list[str]]:
         return version, (history + [pinned] if pinned and pinned != version else history)
 
     return _repinned(org_id, choose)
 
 
-def rollback(caller: Caller, org_id: str) -> dict:
+def rollback(caller: Caller, org_id: str) -> dict[str, Any]:
     """Serve the version pinned before the current one again (it must still be ready)."""
     access.require_admin(caller, org_id)
 
-    def choose(pinned, history):
+    def choose(pinned: str | None, history: list[str]) -> tuple[str, list[str]]:
         if not history:
             raise errors.ApiError(409, "no-previous-model-version", "No version was pinned before this one.")
         return history[-1], history[:-1]
@@ -200,7 +203,7 @@ def rollback(caller: Caller, org_id: str) -> dict:
     return _repinned(org_id, choose)
 
 
-def _repinned(org_id: str, choose) -> dict:
+def _repinned(org_id: str, choose: Callable[[str | None, list[str]], tuple[str, list[str]]]) -> dict[str, Any]:
     fields = model_versions.repin(org_id, choose, _servable)
     orgs.forget(org_id)
     return {"serving": fields["modelVersion"], "history": fields["modelVersionHistory"]}
@@ -209,7 +212,7 @@ def _repinned(org_id: str, choose) -> dict:
 ROLLOUT_SHARES = range(1, 100)  # percent; 0 and 100 are "stop" and "pin"
 
 
-def start_rollout(caller: Caller, org_id: str, version: str, read_body: Callable[[], dict]) -> dict:
+def start_rollout(caller: Caller, org_id: str, version: str, read_body: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Serve a ready `version` to a share of the org's users (the same users every time, chosen by their
     uid); the others keep the pinned version. Pin it to serve everyone, stop to serve nobody."""
     access.require_admin(caller, org_id)
@@ -236,12 +239,12 @@ def rollout_bucket(org_id: str, uid: str) -> int:
 
 def version_for(org: OrgConfig, uid: str) -> str | None:
     """The org version serving `uid` (None: the shipped model the org chose)."""
-    if org.rollout and rollout_bucket(org.org_id, uid) < org.rollout["share"]:
-        return org.rollout["version"]
+    if org.org_id and org.rollout and rollout_bucket(org.org_id, uid) < org.rollout["share"]:
+        return str(org.rollout["version"])
     return org.model_version
 
 
-def listing(caller: Caller, org_id: str) -> dict:
+def listing(caller: Caller, org_id: str) -> dict[str, Any]:
     """Admins: what serves them, the pinned version, its rollback history, any rollout and every version with
     its report. Members: the name and version serving them."""
     access.require_member(caller, org_id)
@@ -259,9 +262,9 @@ def listing(caller: Caller, org_id: str) -> dict:
     }
 
 
-def _serving(org: OrgConfig, uid: str) -> dict:
+def _serving(org: OrgConfig, uid: str) -> dict[str, Any]:
     version = version_for(org, uid)
-    if version:
+    if version and org.org_id:
         doc = model_versions.read(org.org_id, version)
         return {"version": version, "name": (doc or {}).get("name") or version}
     return {"version": None, "name": get_classifier(org.model_id).model_id}
@@ -279,10 +282,10 @@ def classifier_for(org: OrgConfig, uid: str) -> Classifier:
     """The classifier serving `uid` in `org`: the org's version for them (a rollout's candidate or the pinned
     one; loaded once per instance, kept within the memory budget) or the shipped model the org chose. Keyed by
     org and version, so one org's model never answers another's."""
-    version = version_for(org, uid)
-    if not version:
+    version, org_id = version_for(org, uid), org.org_id
+    if not (version and org_id):
         return get_classifier(org.model_id)
-    return _loaded().get(f"{org.org_id}/{version}", lambda: _load(org.org_id, version))
+    return _loaded().get(f"{org_id}/{version}", lambda: _load(org_id, version))
 
 
 def _unavailable(version: str) -> errors.ApiError:
@@ -313,5 +316,5 @@ def labels_for(model_version: str | None) -> list[str]:
         doc = model_versions.read(org_id, version)
         if doc is None:
             raise errors.not_found("The model version that made this classification is gone.", "model-version-gone")
-        return doc["labels"]
+        return list(doc["labels"])
     return get_classifier(model_version).labels

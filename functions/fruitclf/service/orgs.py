@@ -32,7 +32,9 @@ class OrgConfig:
     features: tuple[str, ...]
     requests_per_minute: int
     model_version: str | None = None  # the org's own pinned model version (service/org_models.py), over model_id
-    rollout: dict | None = None  # {version, share}: a candidate version for `share` percent of the org's users
+    rollout: dict[str, Any] | None = (
+        None  # {version, share}: a candidate version for `share` percent of the org's users
+    )
 
     def require_model(self) -> None:
         """An org pinned to a model this deployment does not have (only possible around the API: an admin SDK
