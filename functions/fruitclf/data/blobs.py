@@ -58,3 +58,7 @@ def stat(path: str) -> ObjectInfo | None:
     """The object's size and generation, or None when there is no such object."""
     blob = bucket().get_blob(path, timeout=30)
     return None if blob is None else ObjectInfo(size=blob.size or 0, generation=blob.generation)
+
+
+def put(path: str, data: bytes, content_type: str) -> None:
+    bucket().blob(path).upload_from_string(data, content_type=content_type, timeout=60)

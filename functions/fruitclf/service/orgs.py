@@ -31,6 +31,10 @@ class OrgConfig:
     model_id: str | None  # None: the default model
     features: tuple[str, ...]
     requests_per_minute: int
+    model_version: str | None = None  # the org's own pinned model version (service/org_models.py), over model_id
+    rollout: dict[str, Any] | None = (
+        None  # {version, share}: a candidate version for `share` percent of the org's users
+    )
 
     def require_model(self) -> None:
         """An org pinned to a model this deployment does not have (only possible around the API: an admin SDK
@@ -56,6 +60,7 @@ class OrgConfig:
             "modelId": self.model_id,
             "features": list(self.features),
             "requestsPerMinute": self.requests_per_minute,
+            "modelVersion": self.model_version,
         }
 
 
@@ -75,6 +80,8 @@ def from_document(org_id: str, data: OrgDocument) -> OrgConfig:
         model_id=data.get("modelId") or None,
         features=features,
         requests_per_minute=int(rpm) if isinstance(rpm, int) and rpm > 0 else settings().rate_limit_per_minute,
+        model_version=data.get("modelVersion") or None,
+        rollout=data.get("modelRollout") or None,
     )
 
 
