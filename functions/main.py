@@ -61,3 +61,17 @@ def classify_upload(event: storage_fn.CloudEvent[storage_fn.StorageObjectData]) 
 def bulkchunk(req: tasks_fn.CallableRequest) -> dict:
     """One chunk of an org's bulk job (POST /api/orgs/<org>/jobs queues them)."""
     return cloud_functions.handle_bulk_chunk(req.data)
+
+
+# An organisation's own model is untrusted input: validated here, apart from `api` (whose worst case already
+# uses ~600 MB of its 1 GiB), and within this function in a limited child process (ml/model_sandbox.py).
+@storage_fn.on_object_finalized(
+    bucket=params.STORAGE_BUCKET,
+    memory=options.MemoryOption.GB_2,
+    cpu=1,
+    concurrency=1,
+    timeout_sec=300,
+)
+def validate_model_version(event: storage_fn.CloudEvent[storage_fn.StorageObjectData]) -> None:
+    """A registered version's file at orgs/<org>/models/versions/<version>/model.tflite: ready or rejected."""
+    cloud_functions.handle_model_version(event)

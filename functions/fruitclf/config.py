@@ -95,6 +95,10 @@ class Settings:
     model_validation_memory_mb: int = field(default_factory=lambda: _int("MODEL_VALIDATION_MEMORY_MB", 1024))
     model_validation_cpu_s: int = field(default_factory=lambda: _int("MODEL_VALIDATION_CPU_SECONDS", 60))
     model_validation_timeout_s: float = field(default_factory=lambda: _float("MODEL_VALIDATION_TIMEOUT", 120.0))
+    # An organisation keeps at most this many model versions (ready, rejected or validating).
+    model_versions_max: int = field(default_factory=lambda: _int("MODEL_VERSIONS_MAX", 20))
+    # Memory one serving instance gives to loaded organisation models (least recently used go first).
+    org_model_cache_mb: int = field(default_factory=lambda: _int("ORG_MODEL_CACHE_MB", 200))
     second_opinion_below: float = field(default_factory=lambda: _float("SECOND_OPINION_BELOW", 0.6))
     # Project-wide cap on vision-model calls per UTC day: the OpenAI bill has a ceiling whatever callers do.
     second_opinion_daily_max: int = field(default_factory=lambda: _int("SECOND_OPINION_DAILY_MAX", 500))

@@ -134,7 +134,7 @@ def child(image_path: str, concurrency: int) -> None:
 
     def classify(data: bytes) -> str:
         try:
-            prepared = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.input_size)
+            prepared = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.preprocessing)
         except ApiError as exc:
             return f"{exc.status} {exc.code}"
         classifier.classify(prepared.model_input)

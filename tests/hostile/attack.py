@@ -54,6 +54,8 @@ def snapshot(*users, orgs=()) -> dict:
                 state[f"gs://{blob.name}"] = {"generation": blob.generation, "size": blob.size}
     for org_id in orgs:
         state.update(_documents(db.document("orgs", org_id)))
+        for blob in bucket.list_blobs(prefix=f"orgs/{org_id}/"):
+            state[f"gs://{blob.name}"] = {"generation": blob.generation, "size": blob.size}
     return state
 
 

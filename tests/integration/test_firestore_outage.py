@@ -55,7 +55,6 @@ def test_answers_and_stored_classifications_agree_through_a_firestore_outage():
                 outage.wait()
             finally:
                 outage.end()
-            thawed = time.monotonic()
             after_outage = len(answers)
             emulators.wait_for(lambda: len(answers) >= after_outage + 2 * CLIENTS, timeout_s=180)
         finally:
@@ -65,7 +64,9 @@ def test_answers_and_stored_classifications_agree_through_a_firestore_outage():
 
     statuses = [status for _, _, status, _, _ in answers]
     assert set(statuses) <= {201, 503}, statuses
-    assert any(sent < frozen and answered > thawed for *_, sent, answered in answers), "no request met the outage"
+    # the outage was met: a request was in flight when Firestore froze (it is answered at the function's deadline,
+    # before or after the thaw depending on the load)
+    assert any(sent < frozen < answered for *_, sent, answered in answers), "no request met the outage"
 
     def all_whole() -> bool:
         return all(docs == images and total == len(docs) for docs, images, total in map(_stored, uids))

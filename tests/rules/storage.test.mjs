@@ -39,4 +39,16 @@ describe("storage.rules", { skip }, () => {
   it("not elsewhere in the org's folder", () => assertFails(uploadBytes(ref(orgUser("acme", "admin"), "orgs/acme/other/a.jpg"), jpeg, { contentType: "image/jpeg" })));
   it("nor reads it back (results come from the API)", () => assertFails(getBytes(ref(orgUser("acme", "admin"), "orgs/acme/bulk/shelf/a.jpg"))));
   it("nor writes into the server's folder", () => assertFails(uploadBytes(ref(alice(), "users/alice/images/x.jpg"), jpeg, { contentType: "image/jpeg" })));
+
+  // An organisation's own model: only its admins upload, only the three files, at most 20 MB; nobody reads.
+  const model = new Uint8Array([28, 0, 0, 0, 84, 70, 76, 51]);
+  const as = (uid, org, role) => env.authenticatedContext(uid, { org, role }).storage();
+  const upload = (storage, path, data = model) => uploadBytes(ref(storage, path), data, { contentType: "application/octet-stream" });
+  it("an org admin uploads a model to the org's upload folder", () => assertSucceeds(upload(as("ann", "acme", "admin"), "orgs/acme/models/uploads/v1/model.tflite")));
+  it("not a member", () => assertFails(upload(as("mo", "acme", "member"), "orgs/acme/models/uploads/v1/model.tflite")));
+  it("not another org's admin", () => assertFails(upload(as("eve", "other", "admin"), "orgs/acme/models/uploads/v1/model.tflite")));
+  it("not a file other than the model, its labels and its card", () => assertFails(upload(as("ann", "acme", "admin"), "orgs/acme/models/uploads/v1/run.sh")));
+  it("not over 20 MB", () => assertFails(upload(as("ann", "acme", "admin"), "orgs/acme/models/uploads/v1/model.tflite", new Uint8Array(20 * 1024 * 1024 + 1))));
+  it("not into the registered versions", () => assertFails(upload(as("ann", "acme", "admin"), "orgs/acme/models/versions/v1/model.tflite")));
+  it("nor read an upload back", () => assertFails(getBytes(ref(as("ann", "acme", "admin"), "orgs/acme/models/uploads/v1/model.tflite"))));
 });

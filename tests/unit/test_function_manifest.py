@@ -47,11 +47,12 @@ def default_manifest() -> dict:
 
 def test_every_function_in_one_region_without_needing_a_bucket(default_manifest):
     endpoints = default_manifest["endpoints"]
-    assert set(endpoints) == {"api", "classify_upload", "bulkchunk"}
+    assert set(endpoints) == {"api", "classify_upload", "bulkchunk", "validate_model_version"}
     assert {tuple(e["region"]) for e in endpoints.values()} == {("us-central1",)}
     assert endpoints["classify_upload"]["eventTrigger"]["eventFilters"] == {"bucket": "{{ params.STORAGE_BUCKET }}"}
     assert endpoints["classify_upload"]["eventTrigger"]["eventType"] == "google.cloud.storage.object.v1.finalized"
     assert "httpsTrigger" in endpoints["api"]
+    assert endpoints["validate_model_version"]["eventTrigger"] == endpoints["classify_upload"]["eventTrigger"]
 
 
 def test_resources_of_each_function(default_manifest):
@@ -63,20 +64,26 @@ def test_resources_of_each_function(default_manifest):
     assert api["minInstances"] == 0
 
 
+def test_model_validation_has_its_own_memory_apart_from_the_api(default_manifest):
+    validation = default_manifest["endpoints"]["validate_model_version"]
+    assert (validation["availableMemoryMb"], validation["concurrency"], validation["timeoutSeconds"]) == (2048, 1, 300)
+
+
 def test_a_first_deploy_asks_for_no_secret(default_manifest):
     assert default_manifest["params"] == []
     for endpoint in default_manifest["endpoints"].values():
         assert endpoint["secretEnvironmentVariables"] == []
 
 
-def test_openai_secret_is_bound_to_the_interactive_functions_when_asked_for():
-    """Bulk jobs never ask for a second opinion: the queue's function gets no key."""
+def test_openai_secret_is_bound_to_both_classifying_functions_when_asked_for():
+    """Bulk jobs never ask for a second opinion, nor does model validation: neither function gets the key."""
     with_secret = manifest(USE_OPENAI_SECRET="true")
     assert [p["name"] for p in with_secret["params"]] == ["OPENAI_API_KEY"]
     endpoints = with_secret["endpoints"]
     for name in ("api", "classify_upload"):
         assert [s["key"] for s in endpoints[name]["secretEnvironmentVariables"]] == ["OPENAI_API_KEY"]
-    assert endpoints["bulkchunk"]["secretEnvironmentVariables"] == []
+    for name in ("bulkchunk", "validate_model_version"):
+        assert endpoints[name]["secretEnvironmentVariables"] == []
 
 
 def test_bulk_queue_limits_are_settings():

@@ -73,3 +73,7 @@ def stat(path: str) -> ObjectInfo | None:
 def list_names(prefix: str, limit: int) -> list[str]:
     """The names of the objects under `prefix`, at most `limit` (in name order)."""
     return [blob.name for blob in bucket().list_blobs(prefix=prefix, max_results=limit, timeout=60)]
+
+
+def put(path: str, data: bytes, content_type: str) -> None:
+    bucket().blob(path).upload_from_string(data, content_type=content_type, timeout=60)

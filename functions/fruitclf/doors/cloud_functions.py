@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
+import logging
 
 from .cloud_logging import configure as configure_logging
-from .upload_paths import uploader
+from .upload_paths import model_version, uploader
 
 configure_logging()
 
@@ -43,3 +45,17 @@ def handle_bulk_chunk(data) -> dict:
     from .bulk_task import on_chunk
 
     return on_chunk(data)
+
+
+def handle_model_version(event) -> None:
+    """Validate a registered model version's file (the validation function, with its own memory: never the
+    `api` instance). Every other object in the bucket fires this too and is skipped at once."""
+    found = model_version(event.data.name)
+    if found is None:
+        return
+    from ..service import org_models
+
+    status = org_models.validate_stored(*found)
+    logging.getLogger(__name__).info(
+        json.dumps({"event": "model-version-validated", "org": found[0], "version": found[1], "status": status})
+    )

@@ -131,9 +131,15 @@ def _stored_jpeg(rgb: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def prepare(data: bytes, max_bytes: int, max_pixels: int, input_size: int = preprocess.INPUT_SIZE) -> PreparedImage:
-    """Validate an upload and produce its stored JPEG and the model's input; every refusal is an ApiError
+def _model_input(rgb: Image.Image, spec: dict | None):
+    return preprocess.spec_input(rgb, spec) if spec else preprocess.to_input(rgb)
+
+
+def prepare(data: bytes, max_bytes: int, max_pixels: int, spec: dict | None = None) -> PreparedImage:
+    """Validate an upload and produce its stored JPEG and the model's input (as the model card's
+    `preprocessing` object `spec` says; None: training's transform at 224); every refusal is an ApiError
     (400 empty, 413 too large, 415 not an accepted or a damaged image, 422 too many pixels)."""
+    side = int(spec["size"]) if spec else preprocess.INPUT_SIZE
     check_size(len(data), max_bytes)
     source_format, source_size = _check_header(data, max_pixels)
     try:
@@ -141,11 +147,11 @@ def prepare(data: bytes, max_bytes: int, max_pixels: int, input_size: int = prep
             if source_format in preprocess.DRAFT_FORMATS:
                 # libjpeg decodes at a reduced scale (1/2 to 1/8): one pass at the model's scale (both sides
                 # >= 224, exactly training's transform) and one at the stored copy's (>= 1024), never full size.
-                model_input = preprocess.to_input(preprocess.load_rgb(data), input_size)
+                model_input = _model_input(preprocess.load_rgb(data, draft_size=side), spec)
                 jpeg = _stored_jpeg(preprocess.load_rgb(data, draft_size=STORED_MAX_SIDE))
             else:
                 rgb = preprocess.load_rgb(data)
-                model_input = preprocess.to_input(rgb, input_size)
+                model_input = _model_input(rgb, spec)
                 jpeg = _stored_jpeg(rgb)
     except preprocess.ImageDecodeError:
         raise errors.ApiError(415, "corrupt-image", "The image file is damaged or incomplete and cannot be read.")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import pathlib
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -101,7 +103,15 @@ class Classifier:
         self.labels: list[str] = labels_from_text((self.path / "labels.txt").read_text())
         card_path = self.path / "model_card.json"
         self.card: dict = json.loads(card_path.read_text()) if card_path.is_file() else {}
-        self.input_size: int = int(self.card.get("input", {}).get("shape", [1, preprocess.INPUT_SIZE])[1])
+        # The card's `preprocessing` object (checked by ml/model_checks.py) when it has one: an organisation's
+        # model may take another size, per-channel normalisation or raw uint8 pixels.
+        self.preprocessing: dict | None = self.card.get("preprocessing") or None
+        if self.preprocessing:
+            self.input_size: int = int(self.preprocessing["size"])
+        else:
+            self.input_size = int(self.card.get("input", {}).get("shape", [1, preprocess.INPUT_SIZE])[1])
+        self.input_dtype = np.uint8 if (self.preprocessing or {}).get("dtype") == "uint8" else np.float32
+        self.outputs_logits: bool = self.card.get("output", {}).get("kind") == "logits"
         self.abstain_threshold: float = float(self.card.get("abstain_threshold", 0.5))
         if num_threads is None:
             num_threads = settings().interpreter_threads or DEFAULT_THREADS
@@ -110,6 +120,19 @@ class Classifier:
         self._interp: Any = None  # the runtime's Interpreter (tflite-runtime or ai-edge-litert), once loaded
         self._in = self._out = None
         self.load_ms: float | None = None
+
+    @classmethod
+    def from_bytes(cls, model_id: str, data: bytes, labels: list[str], card: dict) -> Classifier:
+        """A loaded classifier from a model held in memory (an organisation's version, read from Storage)."""
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="fruitclf-model-"))
+        try:
+            (folder / "model.tflite").write_bytes(data)
+            (folder / "labels.txt").write_text("\n".join(labels) + "\n")
+            (folder / "model_card.json").write_text(json.dumps(card))
+            # Loaded before the folder goes: the interpreter keeps what it read, labels and card are in memory.
+            return cls(model_id, path=folder).load()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     # -- loading
     def _ensure_loaded(self):
@@ -135,9 +158,15 @@ class Classifier:
         self._ensure_loaded()
         return self
 
+    def warm_up(self) -> Classifier:
+        """One inference on a blank input: the runtime allocates its tensors and unpacks its weights now, not
+        on a caller's first photo."""
+        self.predict_array(np.zeros((1, self.input_size, self.input_size, 3), dtype=self.input_dtype))
+        return self
+
     # -- inference
     def predict_array(self, x):
-        """Run the model on a preprocessed (1, S, S, 3) float32 array; returns the probability vector."""
+        """Run the model on a preprocessed (1, S, S, 3) array; returns its output vector."""
         self._ensure_loaded()
         with self._lock:
             self._interp.set_tensor(self._in, x)
@@ -151,15 +180,25 @@ class Classifier:
         if not isinstance(pixels, (Image.Image, np.ndarray)):
             raise TypeError(f"classify takes pixels (a PIL image or a model input array), not {type(pixels).__name__}")
         t0 = time.perf_counter()
-        x = pixels if isinstance(pixels, np.ndarray) else preprocess.to_input(pixels, self.input_size)
-        if x.shape != (1, self.input_size, self.input_size, 3) or x.dtype != np.float32:
+        x = pixels if isinstance(pixels, np.ndarray) else self.to_input(pixels)
+        if x.shape != (1, self.input_size, self.input_size, 3) or x.dtype != self.input_dtype:
             raise ValueError(
-                f"{self.model_id}: model input must be float32 (1, {self.input_size}, {self.input_size}, 3)"
+                f"{self.model_id}: model input must be {np.dtype(self.input_dtype).name}"
+                f" (1, {self.input_size}, {self.input_size}, 3)"
             )
         t1 = time.perf_counter()
         probs = self.predict_array(x)
+        if self.outputs_logits:
+            shifted = np.exp(probs - np.max(probs))
+            probs = shifted / shifted.sum()
         t2 = time.perf_counter()
         return self._prediction(probs, k, {"preprocess": (t1 - t0) * 1000, "infer": (t2 - t1) * 1000})
+
+    def to_input(self, rgb: Image.Image) -> np.ndarray:
+        """The model's input for an RGB image, as its card says (training's transform for our own models)."""
+        if self.preprocessing:
+            return preprocess.spec_input(rgb, self.preprocessing)
+        return preprocess.to_input(rgb, self.input_size)
 
     def _prediction(self, probs, k: int, timings: dict) -> Prediction:
         k = max(1, min(int(k), len(self.labels)))

@@ -23,8 +23,8 @@ from ..data import blobs, store
 from ..data.clock import utcnow
 from ..data.store import Answer, Classification
 from ..ml import images
-from ..ml.model import Prediction, get_classifier
-from . import limits, monitoring, opinion, orgs
+from ..ml.model import Prediction
+from . import limits, monitoring, opinion, org_models, orgs
 from .identity import Caller
 from .orgs import OrgConfig
 
@@ -129,8 +129,8 @@ def _classify_bytes(
     Returns the stored document (the existing one when another door wrote `doc_id` first)."""
     cfg = settings()
     started = time.perf_counter()
-    classifier = get_classifier(org.model_id)
-    image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.input_size)
+    classifier = org_models.classifier_for(org, uid)
+    image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.preprocessing)
     decoded = time.perf_counter()
     doc_id = doc_id or store.new_id()
     with _storing_image(blobs.image_path(uid, doc_id), image.jpeg) as path:
@@ -197,8 +197,8 @@ def classify_for_job(org: OrgConfig, data: bytes) -> Answer:
     door, without a stored copy (the image stays where the org put it) and without a second opinion. An image
     that cannot be classified raises its ApiError (4xx), as it would for an upload."""
     cfg = settings()
-    classifier = get_classifier(org.model_id)
-    image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.input_size)
+    classifier = org_models.pinned_classifier(org)
+    image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.preprocessing)
     return _answer(classifier.classify(image.model_input))
 
 
@@ -273,7 +273,7 @@ def second_opinion_for(caller: Caller, doc_id: str) -> Classification:
     opinion.require_feature(org)
     doc = store.get_classification(caller.uid, doc_id)
     opinion.reserve()
-    labels = get_classifier(doc.get("modelVersion")).labels
+    labels = org_models.labels_for(doc.get("modelVersion"))
     answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"])
     store.set_second_opinion(caller.uid, doc_id, answer)
     return {**doc, "secondOpinion": answer}

@@ -31,12 +31,17 @@ class OrgConfig:
     model_id: str | None  # None: the default model
     features: tuple[str, ...]
     requests_per_minute: int
+    model_version: str | None = None  # the org's own pinned model version (service/org_models.py), over model_id
+    rollout: dict[str, Any] | None = (
+        None  # {version, share}: a candidate version for `share` percent of the org's users
+    )
 
     def require_model(self) -> None:
         """An org pinned to a model this deployment does not have (only possible around the API: an admin SDK
         write, or a model withdrawn from a release) cannot classify until an admin picks another: a 503 for
-        that org, counted in its error rate, never a crash."""
-        if self.model_id is not None and self.model_id not in available_models():
+        that org, counted in its error rate, never a crash. An org's own pinned version serves over `model_id`
+        (service/org_models.py checks it as it loads)."""
+        if self.model_version is None and self.model_id is not None and self.model_id not in available_models():
             raise errors.unavailable(
                 f"Your organisation's model {self.model_id!r} is not available on this server; an org admin can choose another (GET /api/model lists them).",
                 "org-model-unavailable",
@@ -56,6 +61,7 @@ class OrgConfig:
             "modelId": self.model_id,
             "features": list(self.features),
             "requestsPerMinute": self.requests_per_minute,
+            "modelVersion": self.model_version,
         }
 
 
@@ -75,6 +81,8 @@ def from_document(org_id: str, data: OrgDocument) -> OrgConfig:
         model_id=data.get("modelId") or None,
         features=features,
         requests_per_minute=int(rpm) if isinstance(rpm, int) and rpm > 0 else settings().rate_limit_per_minute,
+        model_version=data.get("modelVersion") or None,
+        rollout=data.get("modelRollout") or None,
     )
 
 

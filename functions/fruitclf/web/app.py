@@ -28,9 +28,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     max_upload = app_settings.max_upload_size
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=max_upload + MULTIPART_OVERHEAD, MAX_FORM_PARTS=100)
 
-    from .routes import classify, export, fruits, health, history, invitations, jobs, me, model, orgs, stats
+    from .routes import (
+        classify,
+        export,
+        fruits,
+        health,
+        history,
+        invitations,
+        jobs,
+        me,
+        model,
+        org_models,
+        orgs,
+        stats,
+    )
 
-    for module in (health, me, model, classify, history, stats, orgs, jobs, invitations, export, fruits):
+    for module in (health, me, model, classify, history, stats, orgs, org_models, jobs, invitations, export, fruits):
         app.register_blueprint(module.bp, url_prefix="/api")
 
     _register_error_handlers(app)

@@ -22,18 +22,19 @@ PUBLIC_FIELDS = (
 )
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A stored value as JSON shows it: timestamps in ISO 8601 (UTC), inside dicts and lists too."""
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
+        return {k: json_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_value(v) for v in value]
+        return [json_value(v) for v in value]
     return value
 
 
 def classification(doc: Mapping[str, Any]) -> dict[str, Any]:
-    body = {"id": doc["id"], **{field: _json_value(doc.get(field)) for field in PUBLIC_FIELDS}}
+    body = {"id": doc["id"], **{field: json_value(doc.get(field)) for field in PUBLIC_FIELDS}}
     body["imageUrl"] = f"/api/classifications/{doc['id']}/image"
     return body
 
@@ -61,7 +62,7 @@ JOB_FIELDS = (
 
 def job(doc: dict) -> dict:
     """A bulk job; a listed job carries no counts (read the job itself for its progress)."""
-    return {"id": doc["id"], **{field: _json_value(doc[field]) for field in JOB_FIELDS if field in doc}}
+    return {"id": doc["id"], **{field: json_value(doc[field]) for field in JOB_FIELDS if field in doc}}
 
 
 JOB_RESULT_COLUMNS = ("path", "status", "label", "confidence", "abstained", "modelVersion", "errorCode", "errorMessage")
