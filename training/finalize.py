@@ -15,7 +15,19 @@ import pathlib
 
 from .card_report import markdown, targets
 from .measure import measure
-from .provenance import BACKBONE, SCENE_NEGATIVES, TRAINING_DATA
+from .provenance import BACKBONE, DRAWINGS, EVERYDAY_NONFRUIT, SCENE_NEGATIVES, TRAINING_DATA
+
+
+def extra_sources(training: dict) -> list[dict]:
+    """The optional training sources a run used, read from its card's training record."""
+    command = training.get("command", "")
+    scenes = training.get("scene_negatives") or "--scene-negatives" in command
+    extra = [SCENE_NEGATIVES] if scenes else []
+    if scenes and "train_head" not in command:  # train.py fetches them --with-drawings (docs/model.md)
+        extra.append(DRAWINGS)
+    if any(view.startswith("everyday/") for view in training.get("views", {})):
+        extra.append(EVERYDAY_NONFRUIT)
+    return extra
 
 
 def main():
@@ -42,7 +54,7 @@ def main():
             "bench": other.get("bench"),
             "targets": targets({**other, "targets": None}),
         }
-    card["training_data"] = TRAINING_DATA + ([SCENE_NEGATIVES] if card["training"].get("scene_negatives") else [])
+    card["training_data"] = TRAINING_DATA + extra_sources(card["training"])
     card["backbone"] = BACKBONE
     if a.weaknesses:
         card["known_weaknesses"] = json.loads(pathlib.Path(a.weaknesses).read_text())

