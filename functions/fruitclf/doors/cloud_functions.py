@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 
 from .cloud_logging import configure as configure_logging
@@ -57,5 +56,5 @@ def handle_model_version(event) -> None:
 
     status = org_models.validate_stored(*found)
     logging.getLogger(__name__).info(
-        json.dumps({"event": "model-version-validated", "org": found[0], "version": found[1], "status": status})
+        {"event": "model-version-validated", "org": found[0], "version": found[1], "status": status}
     )
