@@ -4,7 +4,6 @@ can withdraw a pending invitation, which frees its place."""
 
 from functools import partial
 
-import pytest
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from hostile import attack
@@ -15,22 +14,8 @@ def stored_invitations(org: str) -> list:
     return emulators.firestore().collection("invitations").where(filter=FieldFilter("orgId", "==", org)).get()
 
 
-@pytest.fixture
-def capped_app():
-    """The API in-process with small ceilings (the shared stack runs with the defaults)."""
-    from fruitclf.config import Settings
-    from fruitclf.data import clients
-    from fruitclf.web.app import create_app
-
-    clients.reset()
-    yield lambda **ceilings: create_app(Settings(**ceilings))
-    clients.reset()
-
-
-def send_invite(app, admin, org: str, email: str):
-    return app.test_client().post(
-        f"/api/orgs/{org}/invitations", headers=admin.headers, json={"email": email, "role": "member"}
-    )
+def send_invite(client, admin, org: str, email: str):
+    return client.post(f"/api/orgs/{org}/invitations", headers=admin.headers, json={"email": email, "role": "member"})
 
 
 def assert_too_many(response, code: str) -> None:
@@ -39,28 +24,30 @@ def assert_too_many(response, code: str) -> None:
     assert int(response.headers["Retry-After"]) >= 1
 
 
-def test_a_burst_of_invitations_stops_at_the_org_s_pending_ceiling(capped_app, org, admin):
-    app = capped_app(invitations_pending_max=5, invitations_per_minute=1000)
+def test_a_burst_of_invitations_stops_at_the_org_s_pending_ceiling(client_with, org, admin):
+    client = client_with(invitations_pending_max=5, invitations_per_minute=1000)
     emails = [f"burst-{n}-{org}@example.com" for n in range(12)]
-    answers = [send_invite(app, admin, org, email) for email in emails]
+    answers = [send_invite(client, admin, org, email) for email in emails]
     assert [a.status_code for a in answers] == [202] * 5 + [429] * 7
     for refusal in (a for a in answers if a.status_code == 429):
         assert_too_many(refusal, "too-many-invitations")
     assert len(stored_invitations(org)) == 5
     invited = [email for email, a in zip(emails, answers) if a.status_code == 202]
-    assert send_invite(app, admin, org, invited[0]).status_code == 202, "renewing a pending invitation takes no place"
-    withdrawn = app.test_client().delete(
+    assert send_invite(client, admin, org, invited[0]).status_code == 202, (
+        "renewing a pending invitation takes no place"
+    )
+    withdrawn = client.delete(
         f"/api/orgs/{org}/invitations/{answers[emails.index(invited[1])].get_json()['id']}", headers=admin.headers
     )
     assert withdrawn.status_code == 204
-    assert send_invite(app, admin, org, "one-more@example.com").status_code == 202, "a withdrawn one frees its place"
+    assert send_invite(client, admin, org, "one-more@example.com").status_code == 202, "a withdrawn one frees its place"
     assert len(stored_invitations(org)) == 5
 
 
-def test_an_admin_sends_at_most_so_many_invitations_a_minute(capped_app, org, admin):
-    app = capped_app(invitations_pending_max=1000, invitations_per_minute=3)
+def test_an_admin_sends_at_most_so_many_invitations_a_minute(client_with, org, admin):
+    client = client_with(invitations_pending_max=1000, invitations_per_minute=3)
     emulators.fresh_window()
-    answers = [send_invite(app, admin, org, f"rate-{n}-{org}@example.com") for n in range(4)]
+    answers = [send_invite(client, admin, org, f"rate-{n}-{org}@example.com") for n in range(4)]
     assert [a.status_code for a in answers] == [202, 202, 202, 429]
     assert_too_many(answers[-1], "invitation-rate-limited")
     assert int(answers[-1].headers["Retry-After"]) <= 60
