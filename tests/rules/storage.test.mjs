@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import { readFileSync } from "node:fs";
 import { assertFails, assertSucceeds, initializeTestEnvironment } from "@firebase/rules-unit-testing";
-import { ref, uploadBytes, getBytes } from "firebase/storage";
+import { ref, uploadBytes, getBytes, deleteObject } from "firebase/storage";
 
 const real = process.env.STORAGE_RULES_REAL === "1";
 const skip = real ? false : "the Storage rules runtime could not be downloaded here; a stand-in that does not evaluate storage.rules is in use";
@@ -30,6 +30,11 @@ describe("storage.rules", { skip }, () => {
   it("not a non-image", () => assertFails(uploadBytes(ref(alice(), "uploads/alice/p.txt"), jpeg, { contentType: "text/plain" })));
   it("not over 10 MB", () => assertFails(uploadBytes(ref(alice(), "uploads/alice/big.jpg"), new Uint8Array(10 * 1024 * 1024 + 1), { contentType: "image/jpeg" })));
   it("signed out, not at all", () => assertFails(uploadBytes(ref(env.unauthenticatedContext().storage(), "uploads/alice/p.jpg"), jpeg, { contentType: "image/jpeg" })));
+  // An upload is write-once for its owner: docs/mobile.md lists what only these rules refuse.
+  it("not an empty file", () => assertFails(uploadBytes(ref(alice(), "uploads/alice/empty.jpg"), new Uint8Array(0), { contentType: "image/jpeg" })));
+  it("not into a nested folder", () => assertFails(uploadBytes(ref(alice(), "uploads/alice/album/p.jpg"), jpeg, { contentType: "image/jpeg" })));
+  it("nor reads an upload back", () => assertFails(getBytes(ref(alice(), "uploads/alice/p.jpg"))));
+  it("nor deletes one", () => assertFails(deleteObject(ref(alice(), "uploads/alice/p.jpg"))));
   it("a user reads their own stored images", () => assertSucceeds(getBytes(ref(alice(), "users/alice/images/a.jpg"))));
   it("not another user's", () => assertFails(getBytes(ref(bob(), "users/alice/images/a.jpg"))));
   const orgUser = (org, role) => env.authenticatedContext("carol", { org, role }).storage();
