@@ -24,9 +24,11 @@ import com.google.firebase.appcheck.debug.DebugAppCheckProviderFactory
 import com.google.firebase.appcheck.playintegrity.PlayIntegrityAppCheckProviderFactory
 import com.google.firebase.auth.auth
 import com.google.firebase.firestore.DocumentSnapshot
+import com.google.firebase.firestore.FirebaseFirestoreException
 import com.google.firebase.firestore.firestore
 import com.google.firebase.firestore.snapshots
 import com.google.firebase.initialize
+import com.google.firebase.storage.StorageException
 import com.google.firebase.storage.storage
 import com.google.firebase.storage.storageMetadata
 import kotlinx.coroutines.Dispatchers
@@ -56,16 +58,19 @@ data class Classification(
 /** What the app should do about a refusal (docs/mobile.md, "Errors to handle"). */
 enum class Remedy { RETRY_LATER, SIGN_IN_AGAIN, ACCOUNT_DISABLED, CHOOSE_ANOTHER_PHOTO, UPDATE_APP, ASK_AN_ADMIN, REPORT }
 
-/** A refusal in the API's words: its error code and message and, for 429 and 503, the seconds to wait. */
+/** A refusal in the API's words (its error code and message and, for 429 and 503, the seconds to wait), or one of
+ *  the client's own codes for what happens before the server sees anything (docs/mobile.md). */
 class FruitError(val code: String, message: String, val retryAfterSeconds: Long? = null) : Exception(message) {
     val remedy: Remedy
         get() = when (code) {
             "rate-limited", "unavailable", "org-model-unavailable" -> Remedy.RETRY_LATER
+            "network-error", "upload-failed", "no-result" -> Remedy.RETRY_LATER
             "unauthenticated", "invalid-token", "token-expired", "token-revoked", "account-deleted" -> Remedy.SIGN_IN_AGAIN
             "account-disabled" -> Remedy.ACCOUNT_DISABLED
             "empty-image", "image-too-large", "unsupported-image", "corrupt-image", "too-many-pixels" -> Remedy.CHOOSE_ANOTHER_PHOTO
             "app-check-missing", "app-check-invalid" -> Remedy.UPDATE_APP
             "feature-disabled" -> Remedy.ASK_AN_ADMIN
+            "upload-refused" -> Remedy.REPORT
             else -> Remedy.REPORT
         }
 }
@@ -80,7 +85,7 @@ class FruitClient private constructor(app: FirebaseApp, private val apiBase: Str
         const val UPLOADS_FOLDER = "uploads"
         const val MAX_UPLOAD_BYTES = 10 * 1024 * 1024
         val ACCEPTED_TYPES = mapOf("image/jpeg" to "jpg", "image/png" to "png", "image/webp" to "webp", "image/heic" to "heic")
-        val RESULT_TIMEOUT = 30.seconds
+        val RESULT_TIMEOUT = 20.seconds
 
         // Debug builds use the emulators (`scripts/dev`; ports from firebase.json) on the development machine,
         // which the Android emulator reaches at 10.0.2.2 (a phone on the same network: the machine's address).
@@ -137,21 +142,37 @@ class FruitClient private constructor(app: FirebaseApp, private val apiBase: Str
         val path = "$UPLOADS_FOLDER/$uid/${UUID.randomUUID()}.$extension"
         val upload = storage.reference.child(path).putBytes(photo, storageMetadata { this.contentType = contentType })
         upload.addOnProgressListener { onProgress(it.bytesTransferred.toDouble() / it.totalByteCount) }
-        upload.await() // the SDK retries a dropped connection for up to maxUploadRetryTimeMillis (10 minutes)
+        try {
+            upload.await() // the SDK retries a dropped connection for up to maxUploadRetryTimeMillis (10 minutes)
+        } catch (e: StorageException) {
+            throw if (e.errorCode == StorageException.ERROR_NOT_AUTHORIZED || e.errorCode == StorageException.ERROR_NOT_AUTHENTICATED) {
+                FruitError("upload-refused", "Storage refused the upload (storage.rules): sign in, and send one image within the limits.")
+            } else {
+                FruitError("upload-failed", "The upload did not complete (${e.errorCode}): try again when online.")
+            }
+        }
         return withTimeoutOrNull(RESULT_TIMEOUT) { outcome(uid, path) } ?: classifyStored(uid, path)
     }
 
+    private fun resultQuery(uid: String, collection: String, path: String) =
+        db.collection("users").document(uid).collection(collection).whereEqualTo("uploadPath", path).limit(1)
+
     /** The first of: the classification the trigger wrote for this upload, or the uploadErrors document saying
-     *  why it could not. Both carry the upload's path in `uploadPath`. */
-    private suspend fun outcome(uid: String, path: String): Classification {
-        val user = db.collection("users").document(uid)
-        val classified = user.collection("classifications").whereEqualTo("uploadPath", path).limit(1).snapshots()
+     *  why it could not (thrown). Both carry the upload's path in `uploadPath`. Null when a listener fails: the
+     *  API fallback then answers, with a clear error if there is one. */
+    private suspend fun outcome(uid: String, path: String): Classification? {
+        val classified = resultQuery(uid, "classifications", path).snapshots()
             .mapNotNull { it.documents.firstOrNull() }
             .map { Result.success(it.toClassification()) }
-        val refused = user.collection("uploadErrors").whereEqualTo("uploadPath", path).limit(1).snapshots()
+        val refused = resultQuery(uid, "uploadErrors", path).snapshots()
             .mapNotNull { it.documents.firstOrNull() }
             .map { Result.failure<Classification>(it.toFruitError()) }
-        return merge(classified, refused).first().getOrThrow()
+        val first = try {
+            merge(classified, refused).first()
+        } catch (e: FirebaseFirestoreException) {
+            return null
+        }
+        return first.getOrThrow()
     }
 
     /** The trigger has not answered in time (a cold start, a backlog, a lost event): the API classifies the upload
@@ -160,9 +181,11 @@ class FruitClient private constructor(app: FirebaseApp, private val apiBase: Str
         val (status, body) = post("/api/classify", JSONObject().put("storagePath", path))
         if (status == 201) return body.toClassification()
         val error = body.toFruitError(status)
+        if (error.code != "upload-not-found") throw error
         // The trigger took the upload in the meantime; it writes its document before it removes the upload.
-        if (error.code == "upload-not-found") return withTimeoutOrNull(RESULT_TIMEOUT) { outcome(uid, path) } ?: throw error
-        throw error
+        resultQuery(uid, "classifications", path).get().await().documents.firstOrNull()?.let { return it.toClassification() }
+        resultQuery(uid, "uploadErrors", path).get().await().documents.firstOrNull()?.let { throw it.toFruitError() }
+        throw FruitError("no-result", "The upload was neither classified nor refused: upload the photo again.")
     }
 
     private suspend fun post(route: String, body: JSONObject): Pair<Int, ApiResponse> {
@@ -186,7 +209,7 @@ class FruitClient private constructor(app: FirebaseApp, private val apiBase: Str
                 val text = stream?.bufferedReader()?.use { it.readText() }.orEmpty()
                 status to ApiResponse(JSONObject(text.ifEmpty { "{}" }), connection.getHeaderField("Retry-After"))
             } catch (e: IOException) {
-                throw FruitError("unavailable", "The server cannot be reached: ${e.message}")
+                throw FruitError("network-error", "The API at $apiBase could not be reached: ${e.message}")
             } finally {
                 connection.disconnect()
             }
@@ -206,7 +229,7 @@ private class ApiResponse(val json: JSONObject, val retryAfter: String?) {
     fun toFruitError(status: Int): FruitError {
         val error = json.optJSONObject("error")
         return FruitError(
-            code = error?.optString("code").orEmpty().ifEmpty { if (status >= 500) "unavailable" else "http-$status" },
+            code = error?.optString("code").orEmpty().ifEmpty { "http-$status" },
             message = error?.optString("message").orEmpty(),
             retryAfterSeconds = retryAfter?.toLongOrNull(),
         )

@@ -48,7 +48,8 @@ class Classification {
 /// What the app should do about a refusal (docs/mobile.md, "Errors to handle").
 enum Remedy { retryLater, signInAgain, accountDisabled, chooseAnotherPhoto, updateApp, askAnAdmin, report }
 
-/// A refusal in the API's words: its error code and message and, for 429 and 503, the seconds to wait.
+/// A refusal in the API's words (its error code and message and, for 429 and 503, the seconds to wait), or one of the
+/// client's own codes for what happens before the server sees anything (docs/mobile.md).
 class FruitError implements Exception {
   FruitError(this.code, this.message, {this.retryAfterSeconds});
 
@@ -58,6 +59,7 @@ class FruitError implements Exception {
 
   Remedy get remedy => switch (code) {
         'rate-limited' || 'unavailable' || 'org-model-unavailable' => Remedy.retryLater,
+        'network-error' || 'upload-failed' || 'no-result' => Remedy.retryLater,
         'unauthenticated' || 'invalid-token' || 'token-expired' || 'token-revoked' || 'account-deleted' =>
           Remedy.signInAgain,
         'account-disabled' => Remedy.accountDisabled,
@@ -65,6 +67,7 @@ class FruitError implements Exception {
           Remedy.chooseAnotherPhoto,
         'app-check-missing' || 'app-check-invalid' => Remedy.updateApp,
         'feature-disabled' => Remedy.askAnAdmin,
+        'upload-refused' => Remedy.report,
         _ => Remedy.report,
       };
 
@@ -78,7 +81,7 @@ class FruitClient {
   static const uploadsFolder = 'uploads';
   static const maxUploadBytes = 10 * 1024 * 1024;
   static const acceptedTypes = {'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/heic': 'heic'};
-  static const resultTimeout = Duration(seconds: 30);
+  static const resultTimeout = Duration(seconds: 20);
 
   // Debug builds use the emulators (`scripts/dev`; ports from firebase.json) on the development machine, which the
   // Android emulator reaches at 10.0.2.2 and the iOS simulator at 127.0.0.1 (a phone: the machine's address).
@@ -147,37 +150,49 @@ class FruitClient {
     final progress = upload.snapshotEvents.listen((s) => onProgress?.call(s.bytesTransferred / s.totalBytes));
     try {
       await upload; // the native SDKs retry a dropped connection for up to maxUploadRetryTime (10 minutes)
+    } on FirebaseException catch (error) {
+      if (error.code == 'unauthorized' || error.code == 'unauthenticated') {
+        throw FruitError('upload-refused', 'Storage refused the upload (storage.rules): sign in, and send one image within the limits.');
+      }
+      throw FruitError('upload-failed', 'The upload did not complete (${error.code}): try again when online.');
     } finally {
       await progress.cancel();
     }
     return await _outcome(uid, path) ?? await _classifyStored(uid, path);
   }
 
+  Query<Map<String, dynamic>> _resultQuery(String uid, String collection, String path) =>
+      _db.collection('users').doc(uid).collection(collection).where('uploadPath', isEqualTo: path).limit(1);
+
+  static FruitError _uploadError(Map<String, dynamic> data) {
+    final error = data['error'] as Map<String, dynamic>? ?? {};
+    return FruitError(error['code'] as String? ?? '', error['message'] as String? ?? '');
+  }
+
   /// The first of: the classification the trigger wrote for this upload, or the uploadErrors document saying why
-  /// it could not (thrown as a FruitError); null when neither came within resultTimeout. Both documents carry the
-  /// upload's path in `uploadPath`.
+  /// it could not (thrown as a FruitError). Both documents carry the upload's path in `uploadPath`. Null when
+  /// neither came within resultTimeout, or a listener failed: the API fallback then answers, with a clear error if
+  /// there is one.
   Future<Classification?> _outcome(String uid, String path) async {
-    final user = _db.collection('users').doc(uid);
-    final answer = Completer<Classification>();
-    void fail(Object error) {
-      if (!answer.isCompleted) answer.completeError(error);
+    final answer = Completer<Classification?>();
+    void settle(Classification? classification) {
+      if (!answer.isCompleted) answer.complete(classification);
     }
 
     final subscriptions = [
-      user.collection('classifications').where('uploadPath', isEqualTo: path).limit(1).snapshots().listen(
-        (snapshot) {
-          if (snapshot.docs.isEmpty || answer.isCompleted) return;
-          answer.complete(Classification.fromMap(snapshot.docs.first.id, snapshot.docs.first.data()));
-        },
-        onError: fail,
-      ),
-      user.collection('uploadErrors').where('uploadPath', isEqualTo: path).limit(1).snapshots().listen(
+      _resultQuery(uid, 'classifications', path).snapshots().listen(
         (snapshot) {
           if (snapshot.docs.isEmpty) return;
-          final error = snapshot.docs.first.data()['error'] as Map<String, dynamic>? ?? {};
-          fail(FruitError(error['code'] as String? ?? '', error['message'] as String? ?? ''));
+          settle(Classification.fromMap(snapshot.docs.first.id, snapshot.docs.first.data()));
         },
-        onError: fail,
+        onError: (Object _) => settle(null),
+      ),
+      _resultQuery(uid, 'uploadErrors', path).snapshots().listen(
+        (snapshot) {
+          if (snapshot.docs.isEmpty || answer.isCompleted) return;
+          answer.completeError(_uploadError(snapshot.docs.first.data()));
+        },
+        onError: (Object _) => settle(null),
       ),
     ];
     try {
@@ -197,7 +212,11 @@ class FruitClient {
     } on FruitError catch (error) {
       if (error.code != 'upload-not-found') rethrow;
       // The trigger took the upload in the meantime; it writes its document before it removes the upload.
-      return await _outcome(uid, path) ?? (throw error);
+      final classified = await _resultQuery(uid, 'classifications', path).get();
+      if (classified.docs.isNotEmpty) return Classification.fromMap(classified.docs.first.id, classified.docs.first.data());
+      final refused = await _resultQuery(uid, 'uploadErrors', path).get();
+      if (refused.docs.isNotEmpty) throw _uploadError(refused.docs.first.data());
+      throw FruitError('no-result', 'The upload was neither classified nor refused: upload the photo again.');
     }
   }
 
@@ -221,13 +240,13 @@ class FruitClient {
         body: jsonEncode({'storagePath': storagePath}),
       );
     } on http.ClientException catch (error) {
-      throw FruitError('unavailable', 'The server cannot be reached: ${error.message}');
+      throw FruitError('network-error', 'The API at $_apiBase could not be reached: ${error.message}');
     }
     final body = response.body.isEmpty ? <String, dynamic>{} : jsonDecode(response.body) as Map<String, dynamic>;
     if (response.statusCode == 201) return Classification.fromMap(body['id'] as String, body);
     final error = body['error'] as Map<String, dynamic>? ?? {};
     throw FruitError(
-      error['code'] as String? ?? (response.statusCode >= 500 ? 'unavailable' : 'http-${response.statusCode}'),
+      error['code'] as String? ?? 'http-${response.statusCode}',
       error['message'] as String? ?? '',
       retryAfterSeconds: int.tryParse(response.headers['retry-after'] ?? ''),
     );

@@ -29,7 +29,8 @@ enum Remedy {
     case retryLater, signInAgain, accountDisabled, chooseAnotherPhoto, updateApp, askAnAdmin, report
 }
 
-/// A refusal in the API's words: its error code and message and, for 429 and 503, the seconds to wait.
+/// A refusal in the API's words (its error code and message and, for 429 and 503, the seconds to wait), or one of
+/// the client's own codes for what happens before the server sees anything (docs/mobile.md).
 struct FruitError: Error {
     let code: String
     let message: String
@@ -38,11 +39,13 @@ struct FruitError: Error {
     var remedy: Remedy {
         switch code {
         case "rate-limited", "unavailable", "org-model-unavailable": return .retryLater
+        case "network-error", "upload-failed", "no-result": return .retryLater
         case "unauthenticated", "invalid-token", "token-expired", "token-revoked", "account-deleted": return .signInAgain
         case "account-disabled": return .accountDisabled
         case "empty-image", "image-too-large", "unsupported-image", "corrupt-image", "too-many-pixels": return .chooseAnotherPhoto
         case "app-check-missing", "app-check-invalid": return .updateApp
         case "feature-disabled": return .askAnAdmin
+        case "upload-refused": return .report
         default: return .report
         }
     }
@@ -62,7 +65,7 @@ final class FruitClient: Sendable {
     static let uploadsFolder = "uploads"
     static let maxUploadBytes = 10 * 1024 * 1024
     static let acceptedTypes = ["image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"]
-    static let resultTimeout: Duration = .seconds(30)
+    static let resultTimeout: Duration = .seconds(20)
 
     // Debug builds use the emulators (`scripts/dev`; ports from firebase.json) on the development machine, which
     // the iOS simulator reaches at 127.0.0.1 (a phone on the same network: the machine's address).
@@ -127,28 +130,37 @@ final class FruitClient: Sendable {
         let metadata = StorageMetadata()
         metadata.contentType = contentType
         // The SDK retries a dropped connection for up to Storage.storage().maxUploadRetryTime (10 minutes).
-        _ = try await Storage.storage().reference(withPath: path).putDataAsync(photo, metadata: metadata) { progress in
-            onProgress(progress?.fractionCompleted ?? 0)
+        do {
+            _ = try await Storage.storage().reference(withPath: path).putDataAsync(photo, metadata: metadata) { progress in
+                onProgress(progress?.fractionCompleted ?? 0)
+            }
+        } catch let error as NSError where error.domain == StorageErrorDomain {
+            if StorageErrorCode(rawValue: error.code) == .unauthorized || StorageErrorCode(rawValue: error.code) == .unauthenticated {
+                throw FruitError(code: "upload-refused", message: "Storage refused the upload (storage.rules): sign in, and send one image within the limits.")
+            }
+            throw FruitError(code: "upload-failed", message: "The upload did not complete (\(error.code)): try again when online.")
         }
-        let answer = try await firstWithin(Self.resultTimeout) { try await self.outcome(uid: uid, path: path) }
-        if let answer { return answer }
+        let heard = try await firstWithin(Self.resultTimeout) { try await self.outcome(uid: uid, path: path) }
+        if let answer = heard ?? nil { return answer }
         return try await classifyStored(uid: uid, path: path)
     }
 
+    private func resultQuery(uid: String, collection: String, path: String) -> Query {
+        db.collection("users").document(uid).collection(collection).whereField("uploadPath", isEqualTo: path).limit(to: 1)
+    }
+
     /// The first of: the classification the trigger wrote for this upload, or the uploadErrors document saying
-    /// why it could not. Both carry the upload's path in `uploadPath`.
-    private func outcome(uid: String, path: String) async throws -> Classification {
-        let user = db.collection("users").document(uid)
-        let classified = user.collection("classifications").whereField("uploadPath", isEqualTo: path).limit(to: 1)
-        let refused = user.collection("uploadErrors").whereField("uploadPath", isEqualTo: path).limit(to: 1)
-        let stream = AsyncThrowingStream<Classification, Error> { continuation in
+    /// why it could not (thrown). Both carry the upload's path in `uploadPath`. Nil when a listener fails: the API
+    /// fallback then answers, with a clear error if there is one.
+    private func outcome(uid: String, path: String) async throws -> Classification? {
+        let stream = AsyncThrowingStream<Classification?, Error> { continuation in
             let registrations = [
-                classified.addSnapshotListener { snapshot, error in
-                    if let error { continuation.finish(throwing: error) }
+                resultQuery(uid: uid, collection: "classifications", path: path).addSnapshotListener { snapshot, error in
+                    if error != nil { continuation.yield(nil) }
                     if let document = snapshot?.documents.first { continuation.yield(Self.classification(document)) }
                 },
-                refused.addSnapshotListener { snapshot, error in
-                    if let error { continuation.finish(throwing: error) }
+                resultQuery(uid: uid, collection: "uploadErrors", path: path).addSnapshotListener { snapshot, error in
+                    if error != nil { continuation.yield(nil) }
                     if let document = snapshot?.documents.first { continuation.finish(throwing: Self.fruitError(document)) }
                 },
             ]
@@ -167,9 +179,11 @@ final class FruitClient: Sendable {
             return try await postClassify(storagePath: path)
         } catch let error as FruitError where error.code == "upload-not-found" {
             // The trigger took the upload in the meantime; it writes its document before it removes the upload.
-            let answer = try await firstWithin(Self.resultTimeout) { try await self.outcome(uid: uid, path: path) }
-            if let answer { return answer }
-            throw error
+            let classified = try await resultQuery(uid: uid, collection: "classifications", path: path).getDocuments()
+            if let document = classified.documents.first { return Self.classification(document) }
+            let refused = try await resultQuery(uid: uid, collection: "uploadErrors", path: path).getDocuments()
+            if let document = refused.documents.first { throw Self.fruitError(document) }
+            throw FruitError(code: "no-result", message: "The upload was neither classified nor refused: upload the photo again.")
         }
     }
 
@@ -190,7 +204,7 @@ final class FruitClient: Sendable {
         do {
             (data, response) = try await URLSession.shared.data(for: request)
         } catch {
-            throw FruitError(code: "unavailable", message: "The server cannot be reached: \(error.localizedDescription)")
+            throw FruitError(code: "network-error", message: "The API at \(apiBase) could not be reached: \(error.localizedDescription)")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
@@ -206,7 +220,7 @@ final class FruitClient: Sendable {
         let error = json["error"] as? [String: Any] ?? [:]
         let retryAfter = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After").flatMap { Int($0) }
         throw FruitError(
-            code: error["code"] as? String ?? (status >= 500 ? "unavailable" : "http-\(status)"),
+            code: error["code"] as? String ?? "http-\(status)",
             message: error["message"] as? String ?? "",
             retryAfterSeconds: retryAfter
         )
