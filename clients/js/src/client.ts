@@ -27,7 +27,7 @@
 import type { FirebaseApp, FirebaseOptions } from "firebase/app";
 import { deleteApp, initializeApp } from "firebase/app";
 import type { AppCheck, AppCheckOptions } from "firebase/app-check";
-import { initializeAppCheck, setTokenAutoRefreshEnabled } from "firebase/app-check";
+import { initializeAppCheck } from "firebase/app-check";
 import type { Auth, User } from "firebase/auth";
 import { connectAuthEmulator, getAuth, signInAnonymously, signInWithEmailAndPassword } from "firebase/auth";
 import type { Firestore, Unsubscribe } from "firebase/firestore";
@@ -73,7 +73,6 @@ export class FruitClient {
   readonly auth: Auth;
   readonly db: Firestore;
   readonly storage: FirebaseStorage;
-  private readonly appCheck?: AppCheck;
   private readonly api: Api;
   private readonly resultTimeoutMs: number;
   private limits?: Me["limits"];
@@ -81,8 +80,11 @@ export class FruitClient {
   constructor(options: ClientOptions) {
     // One app instance per client: two clients in one process are two devices, each with its own session.
     this.app = initializeApp(options.firebase, `fruit-client-${++instances}`);
-    this.appCheck = options.appCheckProvider
-      ? initializeAppCheck(this.app, { provider: options.appCheckProvider, isTokenAutoRefreshEnabled: true })
+    // Tokens on demand: each SDK and the API client ask for one when theirs has expired. The background
+    // refresh (isTokenAutoRefreshEnabled) keeps a timer that deleteApp does not stop (firebase 12.19), so a
+    // process using the client would never exit.
+    const appCheck: AppCheck | undefined = options.appCheckProvider
+      ? initializeAppCheck(this.app, { provider: options.appCheckProvider, isTokenAutoRefreshEnabled: false })
       : undefined;
     this.auth = getAuth(this.app);
     this.db = getFirestore(this.app);
@@ -95,7 +97,7 @@ export class FruitClient {
       connectStorageEmulator(this.storage, storageHost, storagePort);
     }
     if (options.maxUploadRetryMs !== undefined) this.storage.maxUploadRetryTime = options.maxUploadRetryMs;
-    this.api = new Api(options.apiBase, this.auth, this.appCheck);
+    this.api = new Api(options.apiBase, this.auth, appCheck);
     this.resultTimeoutMs = options.resultTimeoutMs ?? 20_000;
   }
 
@@ -141,8 +143,6 @@ export class FruitClient {
 
   /** Sign out and release the SDK's connections (listeners, timers). */
   async close(): Promise<void> {
-    // deleteApp leaves App Check's refresh timer running (firebase 12.19), which would keep the process alive.
-    if (this.appCheck) setTokenAutoRefreshEnabled(this.appCheck, false);
     await deleteApp(this.app);
   }
 

@@ -115,7 +115,7 @@ export async function objectNames(prefix: string): Promise<string[]> {
  * Wait, if need be, until the current one-minute rate-limit window has `minLeftS` seconds left, so that a test's
  * few requests all fall in one window (the limiter counts per wall-clock minute; tests/support/emulators.py).
  */
-export async function freshWindow(minLeftS = 40): Promise<void> {
+export async function freshWindow(minLeftS = 20): Promise<void> {
   const left = 60 - (Date.now() / 1000) % 60;
   if (left < minLeftS) await new Promise((resolve) => setTimeout(resolve, (left + 0.1) * 1000));
 }
