@@ -1,4 +1,30 @@
-/** Every failure the client reports: a code to branch on and a message a person can read. */
+/** Every failure the client reports: a code to branch on, a message a person can read, and what to do about it. */
+
+/** What the app should do about a refusal (docs/mobile.md, "Errors to handle"; the mobile files map codes alike). */
+export type Remedy = "retryLater" | "signInAgain" | "accountDisabled" | "chooseAnotherPhoto" | "updateApp" | "askAnAdmin" | "report";
+
+const REMEDIES: Record<string, Remedy> = {
+  "rate-limited": "retryLater",
+  unavailable: "retryLater",
+  "org-model-unavailable": "retryLater",
+  "network-error": "retryLater",
+  "upload-failed": "retryLater",
+  "no-result": "retryLater",
+  unauthenticated: "signInAgain",
+  "invalid-token": "signInAgain",
+  "token-expired": "signInAgain",
+  "token-revoked": "signInAgain",
+  "account-deleted": "signInAgain",
+  "account-disabled": "accountDisabled",
+  "empty-image": "chooseAnotherPhoto",
+  "image-too-large": "chooseAnotherPhoto",
+  "unsupported-image": "chooseAnotherPhoto",
+  "corrupt-image": "chooseAnotherPhoto",
+  "too-many-pixels": "chooseAnotherPhoto",
+  "app-check-missing": "updateApp",
+  "app-check-invalid": "updateApp",
+  "feature-disabled": "askAnAdmin",
+};
 
 /**
  * `code` is the server's error code (docs/api.md, "Errors") when the server refused: from an API answer or from
@@ -18,5 +44,10 @@ export class FruitError extends Error {
   ) {
     super(message);
     this.name = "FruitError";
+  }
+
+  /** Any code not listed (`upload-refused`, `not-your-upload`, `http-<status>`, ...) is a bug to report. */
+  get remedy(): Remedy {
+    return REMEDIES[this.code] ?? "report";
   }
 }

@@ -17,6 +17,7 @@ test("an upload that is not an image arrives as its uploadErrors document", asyn
 
   assert.ok(refusedWith("unsupported-image")(error), String(error));
   assert.equal(error.status, undefined, "told by the trigger's uploadErrors document, not by an API answer");
+  assert.equal(error.remedy, "chooseAnotherPhoto");
   assert.equal((await documentIds(user.uid, "uploadErrors")).length, 1);
   assert.deepEqual(await documentIds(user.uid, "classifications"), []);
   assert.deepEqual(await objectNames(`uploads/${user.uid}/`), [], "the refused upload was removed");
@@ -50,6 +51,7 @@ test("a burst over the org's limit: the first photo is classified, the others ar
   assert.equal(classified.length, 1, JSON.stringify(refused.map(String)));
   assert.equal(refused.length, 2);
   assert.ok(refused.every(refusedWith("rate-limited")), refused.map(String).join("; "));
+  assert.ok(refused.every((error) => error.remedy === "retryLater"));
   assert.equal((await documentIds(account.uid, "uploadErrors")).length, 2);
 });
 
@@ -65,5 +67,6 @@ test("a disabled account's upload is refused with account-disabled", async (t) =
   const error = await client.classify({ bytes: solidPng([1, 2, 3]), contentType: "image/png" }).catch((e) => e);
 
   assert.ok(refusedWith("account-disabled")(error), String(error));
+  assert.equal(error.remedy, "accountDisabled");
   assert.equal((await documentIds(account.uid, "classifications")).length, 1, "nothing new was classified");
 });
