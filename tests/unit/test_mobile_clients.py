@@ -183,3 +183,16 @@ def test_debug_builds_use_the_emulators_of_firebase_json_and_the_demo_project(cl
         assert int(constant(client, upper, camel)) == emulators[service]["port"], service
     project = json.loads(read(".firebaserc"))["projects"]["default"]
     assert f'"{project}"' in client.replace("'", '"') and f"{project}.appspot.com" in client
+
+
+def test_the_reference_js_client_keeps_the_same_timeout_and_remedies():
+    """clients/js is the reference the three files follow (issue 22): its defaults are held to the same sources."""
+    client_ts, errors_ts = read("clients/js/src/client.ts"), read("clients/js/src/errors.ts")
+    documented = re.search(r"\*\*result timeout: (\d+) seconds\*\*", read("docs/mobile.md"))
+    default = re.search(r"resultTimeoutMs \?\? ([\d_]+)", client_ts)
+    assert documented and default and int(default[1].replace("_", "")) == int(documented[1]) * 1000
+    table = errors_ts.split("const REMEDIES")[1].split("};")[0]
+    js = {code: remedy.lower() for code, remedy in re.findall(r"""["']?([a-z-]+)["']?:\s*"(\w+)",""", table)}
+    documented_codes = documented_remedies()[0] | documented_remedies()[1]
+    assert set(js) <= set(documented_codes)
+    assert {code: js.get(code, "report") for code in documented_codes} == documented_codes  # unlisted: "report"
