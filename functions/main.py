@@ -57,6 +57,7 @@ def classify_upload(event: storage_fn.CloudEvent[storage_fn.StorageObjectData]) 
     cpu=1,
     concurrency=1,
     timeout_sec=540,
+    secrets=SECRETS,  # a job may ask for second opinions
 )
 def bulkchunk(req: tasks_fn.CallableRequest) -> dict:
     """One chunk of an org's bulk job (POST /api/orgs/<org>/jobs queues them)."""

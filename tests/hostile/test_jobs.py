@@ -100,7 +100,10 @@ BAD_BODIES = [
     ({"prefix": "orgs/{org}/bulk/x/", "chunkSize": "50"}, "invalid-job"),
     ({"prefix": "orgs/{org}/bulk/x/", "chunkSize": True}, "invalid-job"),
     ({"prefix": "orgs/{org}/bulk/x/", "chunkSize": None}, "invalid-job"),
-    ({"prefix": "orgs/{org}/bulk/x/", "secondOpinion": True}, "invalid-job"),
+    ({"prefix": "orgs/{org}/bulk/x/", "secondOpinion": "yes"}, "invalid-job"),
+    ({"prefix": "orgs/{org}/bulk/x/", "kind": "everything"}, "invalid-job"),
+    ({"kind": "reclassify"}, "invalid-job"),  # compare with which model?
+    ({"kind": "reclassify", "modelVersion": "v1", "prefix": "orgs/{org}/bulk/x/"}, "invalid-job"),
     ({"prefix": "orgs/{org}/bulk/x/", "org": "{other}"}, "invalid-job"),
 ]
 
@@ -174,3 +177,28 @@ def test_forged_task_deliveries_write_nothing(org, admin, finished_job, payload)
         reply = requests.post(url, json={"data": payload}, timeout=60)
     assert reply.status_code == 200, reply.text
     assert reply.json()["result"]["outcome"] in ("refused", "skipped")
+
+
+def test_a_reclassification_only_takes_a_ready_version_of_the_org_itself(org, admin, member, other_admin):
+    """Unknown, rejected, another org's and impossible version names are refused before anything is written;
+    a member may not start one at all."""
+    from support import org_models as om
+    from support import tflite_models as tm
+
+    assert om.classify(member).status_code == 201  # the org has a history to compare
+    other = emulators.token_claims(other_admin.token)["org"]
+    assert om.add_version(other_admin, other, "theirs", ["a", "b", "c"])["status"] == "ready"
+    rejected = om.add_version(admin, org, "custom", ["a", "b", "c"], model=tm.classifier(head="MyCustomSoftmax"))
+    assert rejected["status"] == "rejected"
+
+    def start(who, version):
+        body = {"kind": "reclassify", "modelVersion": version}
+        return partial(attack.api, "POST", f"/orgs/{org}/jobs", who, json=body)
+
+    attack.refused(start(admin, "nothing-here"), 404, "model-version-not-found", admin, orgs=[org])
+    attack.refused(start(admin, "theirs"), 404, "model-version-not-found", admin, orgs=[org, other])
+    attack.refused(start(admin, "custom"), 409, "model-version-not-ready", admin, orgs=[org])
+    for name in ("../theirs", "V1", "", 7, None):
+        attack.refused(start(admin, name), 400, None, admin, orgs=[org])
+    attack.refused(start(member, "custom"), 403, "not-org-admin", member, admin, orgs=[org])
+    attack.refused(start(other_admin, "theirs"), 403, "not-org-admin", other_admin, orgs=[org, other])

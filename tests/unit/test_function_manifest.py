@@ -75,14 +75,14 @@ def test_a_first_deploy_asks_for_no_secret(default_manifest):
         assert endpoint["secretEnvironmentVariables"] == []
 
 
-def test_openai_secret_is_bound_to_both_classifying_functions_when_asked_for():
-    """Bulk jobs never ask for a second opinion, nor does model validation: neither function gets the key."""
+def test_openai_secret_is_bound_to_the_classifying_functions_when_asked_for():
+    """A bulk job may ask for second opinions; model validation never does."""
     with_secret = manifest(USE_OPENAI_SECRET="true")
     assert [p["name"] for p in with_secret["params"]] == ["OPENAI_API_KEY"]
     endpoints = with_secret["endpoints"]
-    for name in ("api", "classify_upload"):
+    for name in ("api", "classify_upload", "bulkchunk"):
         assert [s["key"] for s in endpoints[name]["secretEnvironmentVariables"]] == ["OPENAI_API_KEY"]
-    for name in ("bulkchunk", "validate_model_version"):
+    for name in ("validate_model_version",):
         assert endpoints[name]["secretEnvironmentVariables"] == []
 
 

@@ -39,3 +39,15 @@ def test_the_query_shapes_listed_here_are_the_ones_in_store():
     assert source.count("order_by(") == 2, (
         "a new ordered query: add its index to firestore.indexes.json and to this test"
     )
+
+
+def test_the_orgs_history_query_has_its_collection_group_field_index():
+    """A re-classification job lists an org's history with a collection-group equality on `org`: Firestore
+    serves that only from a single-field index in collection-group scope, which is off unless declared."""
+    overrides = json.loads((Path(__file__).resolve().parents[2] / "firestore.indexes.json").read_text())
+    [org_field] = [
+        o for o in overrides["fieldOverrides"] if (o["collectionGroup"], o["fieldPath"]) == ("classifications", "org")
+    ]
+    scopes = {(index["order"], index["queryScope"]) for index in org_field["indexes"]}
+    assert ("ASCENDING", "COLLECTION_GROUP") in scopes
+    assert ("ASCENDING", "COLLECTION") in scopes, "an override replaces the defaults: keep the collection scope"

@@ -19,7 +19,7 @@ from fruitclf.service import jobs
     ],
 )
 def test_a_prefix_is_a_folder_under_the_orgs_bulk_folder(prefix, expected):
-    assert jobs._validated("acme", {"prefix": prefix}) == (expected, 50)
+    assert jobs._validated("acme", {"prefix": prefix}) == jobs.JobRequest("prefix", expected, 50, None, False)
 
 
 @pytest.mark.parametrize(
@@ -46,12 +46,33 @@ def test_a_prefix_outside_the_orgs_bulk_folder_is_refused(prefix):
 def test_chunk_size_is_a_whole_number_from_1_to_200(size):
     with pytest.raises(errors.ApiError):
         jobs._validated("acme", {"prefix": "orgs/acme/bulk/x/", "chunkSize": size})
-    assert jobs._validated("acme", {"prefix": "orgs/acme/bulk/x/", "chunkSize": 200})[1] == 200
+    assert jobs._validated("acme", {"prefix": "orgs/acme/bulk/x/", "chunkSize": 200}).chunk_size == 200
 
 
 def test_the_default_chunk_size_is_a_setting(use_settings):
     use_settings(bulk_chunk_size=25)
-    assert jobs._validated("acme", {"prefix": "orgs/acme/bulk/x/"})[1] == 25
+    assert jobs._validated("acme", {"prefix": "orgs/acme/bulk/x/"}).chunk_size == 25
+
+
+def test_a_reclassification_names_its_model_and_takes_no_prefix():
+    request = jobs._validated("acme", {"kind": "reclassify", "modelVersion": "v2", "secondOpinion": True})
+    assert request == jobs.JobRequest("reclassify", None, 50, "v2", True)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "reclassify"},
+        {"kind": "reclassify", "modelVersion": "v2", "prefix": "orgs/acme/bulk/x/"},
+        {"kind": "everything", "prefix": "orgs/acme/bulk/x/"},
+        {"prefix": "orgs/acme/bulk/x/", "secondOpinion": "yes"},
+        {"prefix": "orgs/acme/bulk/x/", "secondOpinion": 1},
+    ],
+)
+def test_a_malformed_job_kind_or_option_is_refused(body):
+    with pytest.raises(errors.ApiError) as refused:
+        jobs._validated("acme", body)
+    assert (refused.value.status, refused.value.code) == (400, "invalid-job")
 
 
 def test_task_names_are_fixed_per_run_and_chunk_and_valid_for_cloud_tasks():

@@ -51,6 +51,12 @@ class Answer(TypedDict):
     modelVersion: str
 
 
+class JobAnswer(Answer):
+    """A bulk job's answer for one image: the model's, and the vision model's when the job asked for them."""
+
+    secondOpinion: NotRequired[SecondOpinion | None]
+
+
 class Classification(Answer):
     """users/<uid>/classifications/<id>, as written; as read it also carries its `id` (and, in a feedback
     export, its owner's `uid`)."""
@@ -234,6 +240,19 @@ def feedback_examples(uid: str | None = None, org_id: str | None = None, limit: 
         raise ValueError("feedback_examples needs a uid or an org id")
     query = query.where("hasFeedback", "==", True).order_by("createdAt", direction=firestore.Query.DESCENDING)
     return [_read(s, uid=s.reference.parent.parent.id) for s in query.limit(limit).stream()]
+
+
+def org_history_paths(org_id: str, limit: int) -> list[str]:
+    """The document paths (users/<uid>/classifications/<id>) of every classification made in the org, at most
+    `limit`, in path order (a collection-group query on `org`: its index is in firestore.indexes.json)."""
+    query = firestore_client().collection_group("classifications").where("org", "==", org_id).select([])
+    return [s.reference.path for s in query.limit(limit).stream()]
+
+
+def classification_at(path: str) -> Classification | None:
+    """The classification at a path from `org_history_paths` (None once it is deleted)."""
+    snapshot = firestore_client().document(path).get()
+    return _read(snapshot) if snapshot.exists else None
 
 
 def record_upload_error(uid: str, doc_id: str, upload_path: str, error: errors.ApiError) -> None:

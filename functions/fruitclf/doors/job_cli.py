@@ -20,6 +20,8 @@ def register(commands) -> None:
     job.add_argument("target", nargs="?", help="start: the prefix orgs/<org>/bulk/<folder>/; otherwise the job id")
     job.add_argument("--as", dest="admin", required=True, metavar="EMAIL", help="an admin of the org")
     job.add_argument("--chunk-size", type=int, help="start: images per task (default: BULK_CHUNK_SIZE)")
+    job.add_argument("--reclassify", metavar="VERSION", help="start: re-classify the org's history with VERSION")
+    job.add_argument("--second-opinion", action="store_true", help="start: ask the vision model where unsure")
     job.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="results: the output format")
 
 
@@ -27,18 +29,23 @@ def run(args: argparse.Namespace) -> int:
     from .. import errors
     from ..service import jobs
     from ..service.identity import caller_for_email
-    from ..web.present import JOB_RESULT_COLUMNS, job, job_result
+    from ..web.present import job, job_results
     from ..web.tables import lines
 
-    if args.action != "list" and not args.target:
+    needs_target = args.action != "list" and not (args.action == "start" and args.reclassify)
+    if needs_target and not args.target:
         raise errors.bad_request(f"`job {args.action}` needs a {'prefix' if args.action == 'start' else 'job id'}.")
     caller = caller_for_email(args.admin)
     if args.action == "results":
-        rows = (job_result(item) for item in jobs.results(caller, args.org_id, args.target))
-        sys.stdout.writelines(lines(rows, JOB_RESULT_COLUMNS, args.format))
+        columns, rows = job_results(*jobs.results(caller, args.org_id, args.target))
+        sys.stdout.writelines(lines(rows, columns, args.format))
         return 0
     if args.action == "start":
-        body = {"prefix": args.target}
+        body: dict = (
+            {"kind": "reclassify", "modelVersion": args.reclassify} if args.reclassify else {"prefix": args.target}
+        )
+        if args.second_opinion:
+            body["secondOpinion"] = True
         if args.chunk_size is not None:
             body["chunkSize"] = args.chunk_size
         answer = job(jobs.start(caller, args.org_id, body))

@@ -18,7 +18,8 @@ from ..config import settings
 from ..data import blobs, jobs
 from ..data.clock import utcnow
 from ..data.jobs import Document
-from . import classify, limits, orgs
+from ..ml.model import Classifier
+from . import classify, job_model, limits, opinion, orgs, reclassify
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,11 @@ def run_chunk(org_id: str, job_id: str, chunk_no: int) -> str:
         try:
             org = orgs.config_of(org_id)
             org.require("classification")
-            org.require_model()
+            classifier = job_model.classifier(org, job)
         except errors.ApiError as exc:  # fixed by an admin, then resumed: no point retrying the task
             _pause(org_id, job_id, exc.code)
             return _logged(org_id, job_id, chunk_no, "paused", recorded, started)
+        second_opinion = bool(job.get("secondOpinion")) and opinion.FEATURE in org.features
         for path in chunk["paths"]:
             if path in already:
                 continue
@@ -48,7 +50,7 @@ def run_chunk(org_id: str, job_id: str, chunk_no: int) -> str:
             if not limits.take_bulk_image(org_id):
                 _pause(org_id, job_id, "daily-budget")
                 return _logged(org_id, job_id, chunk_no, "paused", recorded, started)
-            item, counts = _outcome(org, path)
+            item, counts = _outcome(job, classifier, second_opinion, path)
             if jobs.record_item(org_id, job_id, item, counts):
                 recorded[item["status"]] += 1
         jobs.mark_chunk_done(org_id, job_id, chunk_no)
@@ -56,18 +58,31 @@ def run_chunk(org_id: str, job_id: str, chunk_no: int) -> str:
     return _logged(org_id, job_id, chunk_no, "done", recorded, started)
 
 
-def _outcome(org: orgs.OrgConfig, path: str) -> tuple[Document, dict[str, int]]:
-    """The image's outcome document and what it adds to the job's counters."""
-    data = blobs.get_at_most(path, settings().max_upload_size)
+def _outcome(job: Document, classifier: Classifier, second_opinion: bool, path: str) -> tuple[Document, dict[str, int]]:
+    """The outcome document of the item at `path` (an image in Storage, or a classification to compare with)
+    and what it adds to the job's counters."""
+    before = None
     try:
+        if job.get("kind") == reclassify.KIND:
+            before = reclassify.earlier(path)
+            path_of_image = before["imagePath"]
+        else:
+            path_of_image = path
+        data = blobs.get_at_most(path_of_image, settings().max_upload_size)
         if data is None:
             raise errors.not_found("The image was removed before the job reached it.", "image-not-found")
-        answer = classify.classify_for_job(org, data)
+        answer = classify.classify_for_job(classifier, data, second_opinion)
     except errors.ApiError as exc:
         if exc.status >= 500:
             raise
         return {"path": path, "status": "failed", "error": exc.to_dict()["error"]}, {"failed": 1}
-    return {"path": path, "status": "done", **answer}, {"done": 1, f"perLabel.{answer['label']}": 1}
+    item: Document = {"path": path, "status": "done", **answer}
+    counts = {"done": 1, f"perLabel.{answer['label']}": 1}
+    if before is not None:
+        fields, compared = reclassify.compared(before, answer)
+        item.update(fields)
+        counts.update(compared)
+    return item, counts
 
 
 def _state(org_id: str, job_id: str) -> str | None:

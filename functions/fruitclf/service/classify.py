@@ -21,9 +21,9 @@ from .. import errors
 from ..config import in_context, settings
 from ..data import blobs, store
 from ..data.clock import utcnow
-from ..data.store import Answer, Classification
+from ..data.store import Answer, Classification, JobAnswer
 from ..ml import images
-from ..ml.model import Prediction
+from ..ml.model import Classifier, Prediction
 from . import limits, monitoring, opinion, org_models, orgs
 from .identity import Caller
 from .orgs import OrgConfig
@@ -192,14 +192,17 @@ def _answer(prediction: Prediction) -> Answer:
     }
 
 
-def classify_for_job(org: OrgConfig, data: bytes) -> Answer:
-    """The model's answer for one image of an org's bulk job: the same checks, pipeline and model as every other
-    door, without a stored copy (the image stays where the org put it) and without a second opinion. An image
-    that cannot be classified raises its ApiError (4xx), as it would for an upload."""
+def classify_for_job(classifier: Classifier, data: bytes, second_opinion: bool = False) -> JobAnswer:
+    """The answer of the job's classifier for one image of an org's bulk job: the same checks and pipeline as
+    every other door, without a stored copy (the image stays where the org put it). A second opinion only when
+    the job asked for them, for an image the model is unsure of, within today's ceiling. An image that cannot be
+    classified raises its ApiError (4xx), as it would for an upload."""
     cfg = settings()
-    classifier = org_models.pinned_classifier(org)
     image = images.prepare(data, cfg.max_upload_size, cfg.max_image_pixels, classifier.preprocessing)
-    return _answer(classifier.classify(image.model_input))
+    answer = cast(JobAnswer, _answer(classifier.classify(image.model_input)))
+    if second_opinion:
+        answer["secondOpinion"] = opinion.for_bulk_image(image.jpeg, classifier.labels, answer)
+    return answer
 
 
 def _timings(started: float, decoded: float, classified: float) -> dict[str, float]:

@@ -11,14 +11,15 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import NoReturn
 
 from .. import errors
 from ..config import in_context, settings
-from ..data import blobs, jobs, tasks
+from ..data import blobs, jobs, store, tasks
 from ..data.clock import utcnow
 from ..data.jobs import Document
-from . import access, orgs
+from . import access, job_model, opinion, orgs, reclassify
 from .bulk import finish_if_complete
 from .identity import Caller
 
@@ -28,6 +29,7 @@ MAX_CHUNK_SIZE = 200
 # One job's tasks: several jobs together stay below the 10,000 tasks a queue holds waiting (the emulator refuses
 # more, with the same 409 as a duplicate name).
 MAX_CHUNKS = 2_000
+PREFIX = "prefix"  # the kind of a job over a folder of images (the other: reclassify.KIND)
 LIST_LIMIT = 50
 RESULTS_PAGE = 1_000
 _FOLDERS = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/){1,8}")
@@ -35,26 +37,37 @@ _JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 _enqueuers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="enqueue")
 
 
+@dataclass(frozen=True)
+class JobRequest:
+    """What a start request asks for, checked: a folder of images (kind "prefix") or the org's history
+    (kind "reclassify"), with a model (None: the one serving the org) and second opinions or not."""
+
+    kind: str
+    prefix: str | None
+    chunk_size: int
+    model_version: str | None
+    second_opinion: bool
+
+
 def start(caller: Caller, org_id: str, body: Document) -> Document:
-    """Start a job over `body["prefix"]` (orgs/<org>/bulk/<folder>/...), `body["chunkSize"]` images a task."""
+    """Start a job over the images under `body["prefix"]` (orgs/<org>/bulk/<folder>/...) or, with
+    `"kind": "reclassify"`, over the org's history with `body["modelVersion"]`; `body["chunkSize"]` images a
+    task; `body["secondOpinion"]` asks the vision model about the images the model is unsure of."""
     caller = access.require_admin(caller, org_id)
-    prefix, chunk_size = _validated(org_id, body)
+    request = _validated(org_id, body)
     org = orgs.config_of(org_id)
     org.require("classification")
-    org.require_model()
-    cfg = settings()
-    paths = [name for name in blobs.list_names(prefix, cfg.bulk_max_images + 1) if not name.endswith("/")]
-    if not paths:
-        raise errors.ApiError(422, "empty-prefix", f"There are no objects under {prefix!r}: upload the images first.")
-    if len(paths) > cfg.bulk_max_images:
-        raise errors.ApiError(
-            413, "too-many-images", f"A job takes at most {cfg.bulk_max_images} images; split the folder."
-        )
-    chunks = [paths[i : i + chunk_size] for i in range(0, len(paths), chunk_size)]
+    if request.model_version is None:
+        org.require_model()
+    if request.second_opinion:
+        opinion.require_feature(org)
+    model = job_model.chosen(org, request.model_version)
+    paths = _sources(org_id, request)
+    chunks = [paths[i : i + request.chunk_size] for i in range(0, len(paths), request.chunk_size)]
     if len(chunks) > MAX_CHUNKS:
         raise errors.bad_request(
-            f"{len(paths)} images in chunks of {chunk_size} make {len(chunks)} tasks, more than {MAX_CHUNKS}: "
-            f"send a chunkSize of at least {-(-len(paths) // MAX_CHUNKS)}.",
+            f"{len(paths)} images in chunks of {request.chunk_size} make {len(chunks)} tasks, more than "
+            f"{MAX_CHUNKS}: send a chunkSize of at least {-(-len(paths) // MAX_CHUNKS)}.",
             "invalid-job",
         )
     job_id = jobs.new_job_id()
@@ -62,15 +75,17 @@ def start(caller: Caller, org_id: str, body: Document) -> Document:
         org_id,
         job_id,
         {
-            "prefix": prefix,
+            "kind": request.kind,
+            "prefix": request.prefix,
             "state": "running",
             "run": 1,
             "runStartedAt": utcnow(),
             "processedAtRunStart": 0,
             "total": len(paths),
-            "chunkSize": chunk_size,
+            "chunkSize": request.chunk_size,
             "chunkCount": len(chunks),
-            "modelId": org.model_id,
+            **model,
+            "secondOpinion": request.second_opinion,
             "createdBy": caller.uid,
             "pausedReason": None,
             "finishedAt": None,
@@ -81,8 +96,47 @@ def start(caller: Caller, org_id: str, body: Document) -> Document:
     return with_progress(job, {})
 
 
-def _validated(org_id: str, body: Document) -> tuple[str, int]:
-    prefix = body.get("prefix")
+def _sources(org_id: str, request: JobRequest) -> list[str]:
+    """What the job's items name: the objects under the prefix, or the org's classifications (their paths)."""
+    limit = settings().bulk_max_images
+    if request.prefix is None:
+        paths = store.org_history_paths(org_id, limit + 1)
+        if not paths:
+            raise errors.ApiError(422, "empty-history", "The organisation has no classifications to re-classify.")
+    else:
+        paths = [name for name in blobs.list_names(request.prefix, limit + 1) if not name.endswith("/")]
+        if not paths:
+            raise errors.ApiError(
+                422, "empty-prefix", f"There are no objects under {request.prefix!r}: upload the images first."
+            )
+    if len(paths) > limit:
+        raise errors.ApiError(413, "too-many-images", f"A job takes at most {limit} images; split the folder.")
+    return paths
+
+
+def _validated(org_id: str, body: Document) -> JobRequest:
+    kind = body.get("kind", PREFIX)
+    if kind not in (PREFIX, reclassify.KIND):
+        raise errors.bad_request(f'kind must be "{PREFIX}" or "{reclassify.KIND}".', "invalid-job")
+    unknown = (
+        set(body) - {"kind", "chunkSize", "modelVersion", "secondOpinion"} - ({"prefix"} if kind == PREFIX else set())
+    )
+    if unknown:
+        raise errors.bad_request(f"Unknown fields: {', '.join(sorted(unknown))}.", "invalid-job")
+    model_version = body.get("modelVersion")
+    if kind == reclassify.KIND and model_version is None:
+        raise errors.bad_request("A re-classification names the modelVersion to compare with.", "invalid-job")
+    second_opinion = body.get("secondOpinion", False)
+    if not isinstance(second_opinion, bool):
+        raise errors.bad_request("secondOpinion must be true or false.", "invalid-job")
+    chunk_size = body.get("chunkSize", settings().bulk_chunk_size)
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise errors.bad_request(f"chunkSize must be a whole number from 1 to {MAX_CHUNK_SIZE}.", "invalid-job")
+    prefix = _validated_prefix(org_id, body.get("prefix")) if kind == PREFIX else None
+    return JobRequest(kind, prefix, chunk_size, model_version, second_opinion)
+
+
+def _validated_prefix(org_id: str, prefix: object) -> str:
     root = f"orgs/{org_id}/bulk/"
     if not isinstance(prefix, str) or not prefix.startswith(root):
         raise errors.bad_request(
@@ -94,13 +148,7 @@ def _validated(org_id: str, body: Document) -> tuple[str, int]:
             "prefix folders are letters, digits, '.', '_' and '-' (not starting with '.'), at most 8 deep.",
             "invalid-job",
         )
-    chunk_size = body.get("chunkSize", settings().bulk_chunk_size)
-    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or not 1 <= chunk_size <= MAX_CHUNK_SIZE:
-        raise errors.bad_request(f"chunkSize must be a whole number from 1 to {MAX_CHUNK_SIZE}.", "invalid-job")
-    unknown = set(body) - {"prefix", "chunkSize"}
-    if unknown:
-        raise errors.bad_request(f"Unknown fields: {', '.join(sorted(unknown))}.", "invalid-job")
-    return prefix, chunk_size
+    return prefix
 
 
 def task_id(org_id: str, job_id: str, run: int, chunk: int) -> str:
@@ -125,11 +173,11 @@ def get(caller: Caller, org_id: str, job_id: str) -> Document:
     return with_progress(_job(org_id, job_id), jobs.job_counts(org_id, job_id))
 
 
-def results(caller: Caller, org_id: str, job_id: str) -> Iterator[Document]:
-    """Every outcome the job has recorded so far, page by page (the caller is checked before the first page)."""
+def results(caller: Caller, org_id: str, job_id: str) -> tuple[Document, Iterator[Document]]:
+    """The job, and every outcome it has recorded so far, page by page (the caller is checked before the first
+    page)."""
     access.require_admin(caller, org_id)
-    _job(org_id, job_id)
-    return _outcomes(org_id, job_id)
+    return _job(org_id, job_id), _outcomes(org_id, job_id)
 
 
 def _outcomes(org_id: str, job_id: str) -> Iterator[Document]:
@@ -206,6 +254,8 @@ def with_progress(job: Document, counts: Document) -> Document:
             per_second = round(in_run / elapsed, 2)
             seconds_left = round(pending / per_second, 1)
     per_label = {label: n for label, n in sorted(counts.get("perLabel", {}).items()) if n > 0}
+    if job.get("kind") == reclassify.KIND:
+        job = {**job, "comparison": reclassify.summary(counts)}
     return {
         **job,
         "done": done,

@@ -77,6 +77,18 @@ def for_classification(
     return ask(jpeg, labels, doc["topk"])
 
 
+def for_bulk_image(jpeg: bytes, labels: list[str], answer: Mapping[str, Any]) -> SecondOpinion | None:
+    """The second opinion on one image of a bulk job that asked for them: only where the model is unsure, and
+    only within today's ceiling (the same one interactive requests spend: a job never buys more than it)."""
+    if not unsure(answer):
+        return None
+    if not available():
+        return not_asked("the OpenAI key is not configured")
+    if _take_one_of_today() is not None:
+        return not_asked("today's second opinions are used up")
+    return ask(jpeg, labels, answer["topk"])
+
+
 def unsure(doc: Mapping[str, Any]) -> bool:
     """Whether the model's answer is worth a second opinion without being asked for one."""
     return bool(doc["abstained"] or doc["confidence"] < settings().second_opinion_below)

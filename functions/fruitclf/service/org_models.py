@@ -291,6 +291,17 @@ def pinned_classifier(org: OrgConfig) -> Classifier:
     return _classifier(org, org.model_version)
 
 
+def version_classifier(org: OrgConfig, version: str) -> Classifier:
+    """One given version of the org (a bulk job classifies with the version it recorded when it started)."""
+    return _classifier(org, version)
+
+
+def require_servable(org_id: str, version: str) -> None:
+    """400 for a name no version can have, 404 when the org has no such version, 409 when it has not passed
+    validation."""
+    _servable(version, model_versions.read(org_id, _name(version, "version")))
+
+
 def _classifier(org: OrgConfig, version: str | None) -> Classifier:
     org_id = org.org_id
     if not (version and org_id):

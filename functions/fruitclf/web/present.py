@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 PUBLIC_FIELDS = (
@@ -40,6 +40,7 @@ def classification(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 JOB_FIELDS = (
+    "kind",
     "prefix",
     "state",
     "pausedReason",
@@ -54,6 +55,9 @@ JOB_FIELDS = (
     "chunkCount",
     "run",
     "modelId",
+    "modelVersion",
+    "secondOpinion",
+    "comparison",
     "createdBy",
     "createdAt",
     "finishedAt",
@@ -65,19 +69,59 @@ def job(doc: dict) -> dict:
     return {"id": doc["id"], **{field: json_value(doc[field]) for field in JOB_FIELDS if field in doc}}
 
 
-JOB_RESULT_COLUMNS = ("path", "status", "label", "confidence", "abstained", "modelVersion", "errorCode", "errorMessage")
+JOB_RESULT_COLUMNS = (
+    "path",
+    "status",
+    "label",
+    "confidence",
+    "abstained",
+    "modelVersion",
+    "secondOpinionLabel",
+    "errorCode",
+    "errorMessage",
+)
+# A re-classification's rows also hold the stored answer they were compared with, and the user's feedback.
+COMPARISON_COLUMNS = (
+    *JOB_RESULT_COLUMNS[:7],
+    "previousLabel",
+    "previousConfidence",
+    "previousModelVersion",
+    "changed",
+    "feedbackLabel",
+    *JOB_RESULT_COLUMNS[7:],
+)
 
 
-def job_result(item: dict) -> dict:
-    """One image's outcome as a row of a job's results (a failed image has no label, a done one no error)."""
+def job_results(job: dict, items: Iterable[dict]) -> tuple[tuple[str, ...], Iterator[dict]]:
+    """A job's outcomes as rows, with the columns of its kind."""
+    if job.get("kind") == "reclassify":
+        return COMPARISON_COLUMNS, (job_result(item, compared=True) for item in items)
+    return JOB_RESULT_COLUMNS, (job_result(item) for item in items)
+
+
+def job_result(item: dict, compared: bool = False) -> dict:
+    """One outcome as a row of a job's results (a failed image has no label, a done one no error)."""
     error = item.get("error") or {}
-    return {
+    previous = item.get("previous") or {}
+    row = {
         "path": item["path"],
         "status": item["status"],
         "label": item.get("label"),
         "confidence": item.get("confidence"),
         "abstained": item.get("abstained"),
         "modelVersion": item.get("modelVersion"),
+        "secondOpinionLabel": (item.get("secondOpinion") or {}).get("label"),
         "errorCode": error.get("code"),
         "errorMessage": error.get("message"),
     }
+    if compared:
+        row.update(
+            {
+                "previousLabel": previous.get("label"),
+                "previousConfidence": previous.get("confidence"),
+                "previousModelVersion": previous.get("modelVersion"),
+                "changed": item.get("changed"),
+                "feedbackLabel": item.get("feedbackLabel"),
+            }
+        )
+    return row

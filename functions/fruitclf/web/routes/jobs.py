@@ -5,8 +5,8 @@ from flask import Blueprint
 from ...service import jobs
 from ..auth import current_caller
 from ..bodies import json_object
-from ..present import JOB_RESULT_COLUMNS, job_result
 from ..present import job as present_job
+from ..present import job_results
 from ..tables import download, requested_format
 
 bp = Blueprint("jobs", __name__)
@@ -40,5 +40,5 @@ def resume(org_id: str, job_id: str):
 @bp.get("/orgs/<org_id>/jobs/<job_id>/results")
 def results(org_id: str, job_id: str):
     fmt = requested_format()
-    outcomes = jobs.results(current_caller(), org_id, job_id)
-    return download((job_result(item) for item in outcomes), JOB_RESULT_COLUMNS, fmt, f"job-{job_id}")
+    columns, rows = job_results(*jobs.results(current_caller(), org_id, job_id))
+    return download(rows, columns, fmt, f"job-{job_id}")
