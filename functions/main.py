@@ -64,6 +64,21 @@ def bulkchunk(req: tasks_fn.CallableRequest) -> dict:
     return cloud_functions.handle_bulk_chunk(req.data)
 
 
+# The notice that a bulk job ended, for the org's webhook: a queue of its own, so that a slow or failing
+# receiver never holds up a chunk, and its retries (with backoff) are bounded by a setting.
+@tasks_fn.on_task_dispatched(
+    retry_config=options.RetryConfig(
+        max_attempts=SETTINGS.webhook_attempts, min_backoff_seconds=10, max_backoff_seconds=600
+    ),
+    memory=options.MemoryOption.MB_256,
+    concurrency=1,  # a fraction of a CPU at 256 MB: one delivery at a time, as Cloud Run requires then
+    timeout_sec=60,
+)
+def jobnotice(req: tasks_fn.CallableRequest) -> dict:
+    """POST a job's end to the org's webhook (service/webhooks.py queues these)."""
+    return cloud_functions.handle_job_notice(req.data)
+
+
 # An organisation's own model is untrusted input: validated here, apart from `api` (whose worst case already
 # uses ~600 MB of its 1 GiB), and within this function in a limited child process (ml/model_sandbox.py).
 @storage_fn.on_object_finalized(

@@ -56,7 +56,7 @@ async function authHeaders() {
 const GET_RETRY_DELAY_MS = 400;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function send(method, path, { json, responseType = "json" } = {}) {
+export async function send(method, path, { json, responseType = "json" } = {}) {
   try {
     return await sendOnce(method, path, json, responseType);
   } catch (error) {

@@ -131,6 +131,11 @@ class Settings:
     bulk_queue_concurrency: int = field(default_factory=lambda: _int("BULK_QUEUE_CONCURRENCY", 2))
     bulk_queue_per_second: float = field(default_factory=lambda: _float("BULK_QUEUE_PER_SECOND", 5.0))
     bulk_queue_attempts: int = field(default_factory=lambda: _int("BULK_QUEUE_ATTEMPTS", 5))
+    # Job notices to an org's webhook (service/webhooks.py): seconds an attempt may take, attempts in all (the
+    # `jobnotice` queue retries with backoff), and, under the emulators only, http://127.0.0.1 for a test receiver.
+    webhook_timeout_s: float = field(default_factory=lambda: _float("WEBHOOK_TIMEOUT", 5.0))
+    webhook_attempts: int = field(default_factory=lambda: _int("WEBHOOK_ATTEMPTS", 5))
+    webhook_allow_loopback: bool = field(default_factory=lambda: _bool("WEBHOOK_ALLOW_LOOPBACK"))
     # Cloud Functions options, read when `firebase deploy` imports main.py.
     region: str = field(default_factory=lambda: os.environ.get("REGION", "") or "us-central1")
     min_instances: int = field(default_factory=lambda: _int("MIN_INSTANCES", 0))

@@ -47,7 +47,7 @@ def default_manifest() -> dict:
 
 def test_every_function_in_one_region_without_needing_a_bucket(default_manifest):
     endpoints = default_manifest["endpoints"]
-    assert set(endpoints) == {"api", "classify_upload", "bulkchunk", "validate_model_version"}
+    assert set(endpoints) == {"api", "classify_upload", "bulkchunk", "jobnotice", "validate_model_version"}
     assert {tuple(e["region"]) for e in endpoints.values()} == {("us-central1",)}
     assert endpoints["classify_upload"]["eventTrigger"]["eventFilters"] == {"bucket": "{{ params.STORAGE_BUCKET }}"}
     assert endpoints["classify_upload"]["eventTrigger"]["eventType"] == "google.cloud.storage.object.v1.finalized"
@@ -76,13 +76,13 @@ def test_a_first_deploy_asks_for_no_secret(default_manifest):
 
 
 def test_openai_secret_is_bound_to_the_classifying_functions_when_asked_for():
-    """A bulk job may ask for second opinions; model validation never does."""
+    """A bulk job may ask for second opinions; model validation and job notices never do."""
     with_secret = manifest(USE_OPENAI_SECRET="true")
     assert [p["name"] for p in with_secret["params"]] == ["OPENAI_API_KEY"]
     endpoints = with_secret["endpoints"]
     for name in ("api", "classify_upload", "bulkchunk"):
         assert [s["key"] for s in endpoints[name]["secretEnvironmentVariables"]] == ["OPENAI_API_KEY"]
-    for name in ("validate_model_version",):
+    for name in ("jobnotice", "validate_model_version"):
         assert endpoints[name]["secretEnvironmentVariables"] == []
 
 
@@ -96,6 +96,12 @@ def test_bulk_queue_limits_are_settings():
     assert trigger["rateLimits"] == {"maxConcurrentDispatches": 6, "maxDispatchesPerSecond": 2.5}
     assert trigger["retryConfig"]["maxAttempts"] == 7
     assert (endpoint["concurrency"], endpoint["timeoutSeconds"]) == (1, 540)
+
+
+def test_job_notice_retries_are_a_setting_on_a_queue_of_their_own():
+    endpoint = manifest(WEBHOOK_ATTEMPTS="3")["endpoints"]["jobnotice"]
+    assert endpoint["taskQueueTrigger"]["retryConfig"]["maxAttempts"] == 3
+    assert (endpoint["availableMemoryMb"], endpoint["concurrency"], endpoint["timeoutSeconds"]) == (256, 1, 60)
 
 
 def test_region_and_instances_are_settings():

@@ -19,6 +19,7 @@ import { api } from "../api.js";
 import { h, labelName, mount, percent } from "../dom.js";
 import { explain, sentence } from "../errors.js";
 import { isOrgAdmin, limits, session } from "../session.js";
+import { jobNotices } from "./job-notices.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip);
 
@@ -36,8 +37,8 @@ export function render(main) {
   async function load() {
     try {
       const orgId = isOrgAdmin() ? session.me.org : null;
-      const [mine, org] = await Promise.all([api.stats(), orgId ? api.orgStats(orgId) : null]);
-      mount(body, statsSection("Your classifications", mine, "mine"), org ? statsSection(`Organisation: ${orgId}`, org, "org") : null, org?.ops ? opsSection(org.ops) : null);
+      const [mine, org, notices] = await Promise.all([api.stats(), orgId ? api.orgStats(orgId) : null, orgId ? jobNotices(orgId) : null]);
+      mount(body, notices, statsSection("Your classifications", mine, "mine"), org ? statsSection(`Organisation: ${orgId}`, org, "org") : null, org?.ops ? opsSection(org.ops) : null);
       for (const { canvas, config } of pending) charts.push(new Chart(canvas, config));
       pending = [];
     } catch (error) {

@@ -46,6 +46,13 @@ def handle_bulk_chunk(data) -> dict:
     return on_chunk(data)
 
 
+def handle_job_notice(data) -> dict:
+    """One notice that a bulk job ended, for the org's webhook, delivered by its task queue."""
+    from .notice_task import on_notice
+
+    return on_notice(data)
+
+
 def handle_model_version(event) -> None:
     """Validate a registered model version's file (the validation function, with its own memory: never the
     `api` instance). Every other object in the bucket fires this too and is skipped at once."""

@@ -19,7 +19,7 @@ from ..data import blobs, jobs
 from ..data.clock import utcnow
 from ..data.jobs import Document
 from ..ml.model import Classifier
-from . import classify, job_model, limits, opinion, orgs, reclassify
+from . import classify, job_model, limits, opinion, orgs, reclassify, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -91,22 +91,28 @@ def _state(org_id: str, job_id: str) -> str | None:
 
 
 def _pause(org_id: str, job_id: str, reason: str) -> None:
-    jobs.change_job(
+    paused = jobs.change_job(
         org_id, job_id, lambda job: {"state": "paused", "pausedReason": reason} if job["state"] == "running" else None
     )
+    if paused is not None and paused["state"] == "paused":  # the notice's task name is per run: queued once
+        webhooks.notify(org_id, paused, "paused")
 
 
 def finish_if_complete(org_id: str, job_id: str) -> Document | None:
-    """Mark the job done once every image has an outcome; returns the job when this call finished it."""
+    """Mark the job done once every image has an outcome (its final counts on it, and its notice queued: once,
+    the task name is per run); returns the job when it is done, None while images are left."""
     job = jobs.read_job(org_id, job_id)
     if job is None or job["state"] != "running":
         return None
     counts = jobs.job_counts(org_id, job_id)
-    if int(counts.get("done", 0)) + int(counts.get("failed", 0)) < job["total"]:
+    done, failed = int(counts.get("done", 0)), int(counts.get("failed", 0))
+    if done + failed < job["total"]:
         return None
-    return jobs.change_job(
-        org_id, job_id, lambda job: {"state": "done", "finishedAt": utcnow()} if job["state"] == "running" else None
-    )
+    ended = {"state": "done", "finishedAt": utcnow(), "done": done, "failed": failed}
+    finished = jobs.change_job(org_id, job_id, lambda job: ended if job["state"] == "running" else None)
+    if finished is not None and finished["state"] == "done":
+        webhooks.notify(org_id, finished, "done")
+    return finished
 
 
 def _logged(org_id: str, job_id: str, chunk_no: int, outcome: str, recorded: Counter[str], started: float) -> str:

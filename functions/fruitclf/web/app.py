@@ -41,9 +41,24 @@ def create_app(settings: Settings | None = None) -> Flask:
         org_models,
         orgs,
         stats,
+        webhooks,
     )
 
-    for module in (health, me, model, classify, history, stats, orgs, org_models, jobs, invitations, export, fruits):
+    for module in (
+        health,
+        me,
+        model,
+        classify,
+        history,
+        stats,
+        orgs,
+        org_models,
+        jobs,
+        webhooks,
+        invitations,
+        export,
+        fruits,
+    ):
         app.register_blueprint(module.bp, url_prefix="/api")
 
     _register_error_handlers(app)

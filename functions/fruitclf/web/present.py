@@ -60,6 +60,7 @@ JOB_FIELDS = (
     "comparison",
     "createdBy",
     "createdAt",
+    "updatedAt",
     "finishedAt",
 )
 
