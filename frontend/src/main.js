@@ -6,7 +6,7 @@ import { h, mount, toast } from "./dom.js";
 import { explain, sentence } from "./errors.js";
 import { flush } from "./offline/queue.js";
 import { loadDeviceModel } from "./ondevice/model.js";
-import { clearProfile, hasFeature, refreshProfile, session } from "./session.js";
+import { clearProfile, hasFeature, isOrgAdmin, refreshProfile, session } from "./session.js";
 import * as account from "./views/account.js";
 import * as classifyView from "./views/classify.js";
 import * as historyView from "./views/history.js";
@@ -22,6 +22,7 @@ const routes = {
   "/history": { nav: "history", title: "History", load: async () => historyView },
   "/dashboard": { nav: "dashboard", title: "Dashboard", load: () => import("./views/dashboard.js") },
   "/account": { nav: "account", title: "Account", load: async () => account },
+  "/jobs": { nav: "jobs", title: "Bulk jobs", load: () => import("./views/jobs.js") },
 };
 const APP_NAME = "Fruit Classifier";
 
@@ -47,6 +48,7 @@ async function render() {
   }
   // an organisation may have analytics switched off: then there is no dashboard to offer
   nav.querySelector('[data-nav="dashboard"]').hidden = Boolean(session.me) && !hasFeature("analytics");
+  nav.querySelector('[data-nav="jobs"]').hidden = !isOrgAdmin(); // bulk jobs are the org admins' alone
   if (!session.user) {
     leaveView = landing.render(main, { navigate });
     return;
