@@ -63,7 +63,8 @@ def test_deploy_plan_is_non_interactive_and_protects_data():
     assert_clean(result)
     plan = result.stdout
     released = ", ".join(
-        f"{name} (us-central1, min 0)" for name in ("api", "bulkchunk", "classify_upload", "validate_model_version")
+        f"{name} (us-central1, min 0)"
+        for name in ("api", "bulkchunk", "classify_upload", "jobnotice", "validate_model_version")
     )
     assert f"rehearsal passed: release of {released}" in plan
     assert "deploy --only firestore,storage --project my-fruit-project --non-interactive\n" in plan
