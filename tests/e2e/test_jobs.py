@@ -28,7 +28,7 @@ def test_an_admin_starts_follows_cancels_resumes_and_downloads_a_job(page, scree
 
     page.get_by_role("link", name="Jobs").click()
     expect(page.get_by_role("heading", name="Bulk jobs")).to_be_visible()
-    page.get_by_label("Folder").fill(prefix)
+    page.get_by_label("Folder", exact=True).fill(prefix)
     page.get_by_label("Images per task (optional)").fill("1")  # 30 tasks: slow enough to cancel half way
     page.get_by_role("button", name="Start the job").click()
     state = page.get_by_test_id("job-state")
