@@ -53,8 +53,11 @@ def test_the_orgs_history_is_reclassified_side_by_side_and_left_as_it_was(org, a
     comparison = job["comparison"]
     assert (comparison["same"], comparison["changed"], comparison["agreement"]) == (0, 4, 0.0)
     assert {(c["from"], c["to"]): c["count"] for c in comparison["changes"]} == expected_changes
-    # The user confirmed the old answer of the first photo: the old model was right there, the new one not.
-    assert comparison["feedback"] == {"items": 1, "previousRight": int(not earlier[0]["abstained"]), "newRight": 0}
+    # The user confirmed the first photo's label: the new model (other labels) cannot have named it; the old one
+    # did unless it abstained on a fruit label (an abstention says not_fruit, as feedback judges it).
+    confirmed_label = earlier[0]["label"]
+    previous_right = int(said[earlier[0]["id"]] == confirmed_label)
+    assert comparison["feedback"] == {"items": 1, "previousRight": previous_right, "newRight": 0}
 
     csv_text = requests.get(
         f"{API}/orgs/{org}/jobs/{job['id']}/results?format=csv", headers=admin.headers, timeout=60

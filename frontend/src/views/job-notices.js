@@ -20,9 +20,14 @@ export function endNotice(job) {
 const ended = (job) => job.state === "done" || job.state === "paused";
 const when = (job) => job.finishedAt ?? job.updatedAt ?? job.createdAt;
 
-/** A section listing the org's jobs that ended in the last week (null when none did, or the list failed). */
+/** The org's jobs that ended in the last week, as a section (null when none did, or the list failed). */
 export async function jobNotices(orgId) {
   const { jobs } = await jobsApi.list(orgId).catch(() => ({ jobs: [] }));
+  return endedJobs(jobs);
+}
+
+/** The section for jobs already listed; `linkToJobs` adds a link to the jobs page (not on that page itself). */
+export function endedJobs(jobs, { linkToJobs = true } = {}) {
   const recent = jobs.filter((job) => ended(job) && Date.now() - Date.parse(when(job)) < RECENT_MS);
   if (!recent.length) return null;
   return h(
@@ -34,6 +39,6 @@ export async function jobNotices(orgId) {
       {},
       recent.map((job) => h("li", { class: `notice notice-${job.state}` }, endNotice(job), " ", h("time", { datetime: when(job) }, formatDate(when(job))))),
     ),
-    h("p", {}, h("a", { href: "/jobs", "data-link": true }, "Open the jobs page")),
+    linkToJobs ? h("p", {}, h("a", { href: "/jobs", "data-link": true }, "Open the jobs page")) : null,
   );
 }

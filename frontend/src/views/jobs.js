@@ -5,7 +5,7 @@ import { formatDate, h, labelName, mount, percent, toast } from "../dom.js";
 import { explain, sentence } from "../errors.js";
 import { jobsApi } from "../jobs-api.js";
 import { isOrgAdmin, limits, session } from "../session.js";
-import { endNotice, jobNotices } from "./job-notices.js";
+import { endedJobs, endNotice } from "./job-notices.js";
 
 const POLL_MS = 2000;
 const ENDED = new Set(["done", "paused"]);
@@ -41,8 +41,8 @@ export function render(main) {
 
   async function refresh() {
     try {
-      const [{ jobs }, ended] = await Promise.all([jobsApi.list(orgId), jobNotices(orgId)]);
-      mount(notices, ended);
+      const { jobs } = await jobsApi.list(orgId);
+      mount(notices, endedJobs(jobs, { linkToJobs: false }));
       mount(list, jobs.length ? jobsTable(jobs) : h("p", {}, "No jobs yet."));
     } catch (error) {
       mount(list, h("p", { class: "error-text", role: "alert" }, sentence(explain(error, limits()))));
