@@ -196,3 +196,69 @@ def test_neither_a_member_nor_another_orgs_admin_can_start_or_stop_a_rollout(org
     caller = {"member": member, "outsider": outsider}[who]
     refused(lambda: om.rollout(caller, org, "v1", 50), 403, "not-org-admin", org)
     refused(lambda: attack.api("DELETE", f"/orgs/{org}/models/rollout", caller), 403, "not-org-admin", org)
+
+
+# -- deleting a version
+
+
+def delete(who, org_id: str, version: str):
+    return attack.api("DELETE", f"/orgs/{org_id}/models/{version}", who)
+
+
+@pytest.mark.parametrize("who", ["member", "outsider"])
+def test_neither_a_member_nor_another_orgs_admin_can_delete_a_version(org, admin, member, outsider, who):
+    ready_version(org, "v1")
+    caller = {"member": member, "outsider": outsider}[who]
+    refused(lambda: delete(caller, org, "v1"), 403, "not-org-admin", org)
+
+
+def test_an_anonymous_request_cannot_delete_a_version(org):
+    ready_version(org, "v1")
+    refused(lambda: delete(None, org, "v1"), 401, None, org)
+
+
+@pytest.mark.parametrize("name", ["V1", "-v1", "x" * 41, "__v__", "a..b", "v_1"])
+def test_odd_version_names_in_a_delete_are_refused(org, admin, name):
+    refused(lambda: delete(admin, org, name), 400, "invalid-model-version", org)
+
+
+def test_deleting_a_version_that_does_not_exist_is_a_404(org, admin):
+    refused(lambda: delete(admin, org, "ghost"), 404, "model-version-not-found", org)
+
+
+def test_deleting_a_version_twice_is_a_404_the_second_time(org, admin):
+    ready_version(org, "v1")
+    emulators.firestore().document("orgs", org).update({"modelVersionCount": 1})
+    assert delete(admin, org, "v1").status_code == 204
+    refused(lambda: delete(admin, org, "v1"), 404, "model-version-not-found", org)
+    assert emulators.firestore().document("orgs", org).get().to_dict()["modelVersionCount"] == 0
+
+
+def test_pinning_or_rolling_out_a_deleted_version_is_refused(org, admin):
+    stored_version(org, "old", "deleted")
+    refused(lambda: om.pin(admin, org, "old"), 409, "model-version-not-ready", org)
+    refused(lambda: om.rollout(admin, org, "old", 50), 409, "model-version-not-ready", org)
+
+
+def test_an_admin_deleting_while_another_pins_the_same_version_leaves_one_consistent_answer(org, admin):
+    second = emulators.join_org(emulators.sign_up(), org, "admin")
+    ready_version(org, "v1")
+    answers = {}
+    threads = [
+        threading.Thread(target=lambda: answers.__setitem__("pin", om.pin(admin, org, "v1"))),
+        threading.Thread(target=lambda: answers.__setitem__("delete", delete(second, org, "v1"))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = emulators.firestore().document("orgs", org).get().to_dict()
+    status = om.version_doc(org, "v1")["status"]
+    # Serialised by the transactions: either pinned and kept (the delete refused) or deleted and never pinned.
+    if answers["pin"].status_code == 200:
+        assert answers["delete"].json()["error"]["code"] == "model-version-pinned"
+        assert (stored["modelVersion"], status) == ("v1", "ready")
+    else:
+        assert answers["delete"].status_code == 204 and answers["pin"].status_code == 409
+        assert (stored.get("modelVersion"), status) == (None, "deleted")
+    assert attack.api("GET", "/health").status_code == 200

@@ -136,14 +136,14 @@ def test_a_replayed_upload_is_classified_once(data):
 
 def test_feedback_confirms_or_corrects_with_one_of_the_model_s_labels(data):
     doc = classify.classify_image(ALICE, photo, source="web")
-    confirmed = history.give_feedback("alice", doc["id"], correct=True, label=None)
+    confirmed = history.give_feedback(ALICE, doc["id"], correct=True, label=None)
     assert confirmed["feedback"]["correct"] is True and confirmed["feedback"]["label"] == doc["label"]
-    unknown = refused(history.give_feedback, "alice", doc["id"], correct=False, label="dragonfruit-xl")
+    unknown = refused(history.give_feedback, ALICE, doc["id"], correct=False, label="dragonfruit-xl")
     assert (unknown.status, unknown.code) == (400, "unknown-label")
-    empty = refused(history.give_feedback, "alice", doc["id"], correct=False, label=None)
+    empty = refused(history.give_feedback, ALICE, doc["id"], correct=False, label=None)
     assert empty.code == "invalid-feedback"
     other = "banana" if doc["label"] != "banana" else "apple"
-    corrected = history.give_feedback("alice", doc["id"], correct=False, label=other)
+    corrected = history.give_feedback(ALICE, doc["id"], correct=False, label=other)
     assert corrected["feedback"] == {**corrected["feedback"], "correct": False, "label": other}
     assert data.summaries["alice"]["feedbackN"] == 1 and data.summaries["alice"]["feedbackCorrect"] == 0
 

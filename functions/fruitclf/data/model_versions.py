@@ -91,6 +91,19 @@ def read(org_id: str, version: str) -> VersionDocument | None:
     return {"version": version, **(snapshot.to_dict() or {})} if snapshot.exists else None
 
 
+def read_if_valid(org_id: str, version: str) -> VersionDocument | None:
+    """`read` for ids taken from stored data rather than checked input: an id Firestore could not hold as a
+    document id (empty, a path, "." or "..", a reserved __name__) names no version."""
+    if not all(_document_id(part) for part in (org_id, version)):
+        return None
+    return read(org_id, version)
+
+
+def _document_id(value: str) -> bool:
+    reserved = value.startswith("__") and value.endswith("__")
+    return 0 < len(value.encode()) <= 1500 and "/" not in value and value not in (".", "..") and not reserved
+
+
 def listing(org_id: str) -> list[VersionDocument]:
     query = _org(org_id).collection("modelVersions").order_by("createdAt")
     return [{"version": s.id, **(s.to_dict() or {})} for s in query.stream()]
@@ -110,6 +123,27 @@ def finish_validation(org_id: str, version: str, status: str, report: dict[str, 
         return True
 
     return bool(run_transaction(run))
+
+
+def retire(
+    org_id: str, version: str, by: dict[str, Any], check: Callable[[VersionDocument | None, dict[str, Any]], None]
+) -> None:
+    """Mark the version deleted and take it off the cap and the rollback history, in one transaction with the
+    org document: `check(version document or None, org document)` refuses (raises) a version that may not go,
+    one that serves anyone. The record (labels, card, hash, report) stays for the history that names it."""
+    org_ref, ref = _org(org_id), _version(org_id, version)
+
+    @firestore.transactional
+    def run(transaction: Any) -> Any:
+        org = org_ref.get(transaction=transaction).to_dict() or {}
+        snapshot = ref.get(transaction=transaction)
+        check(snapshot.to_dict() if snapshot.exists else None, org)
+        history = [v for v in org.get("modelVersionHistory", []) if v != version]
+        count = max(0, org.get("modelVersionCount", 1) - 1)
+        transaction.update(ref, {"status": "deleted", "deletedBy": by, "deletedAt": utcnow()})
+        transaction.update(org_ref, {"modelVersionCount": count, "modelVersionHistory": history})
+
+    run_transaction(run)
 
 
 def repin(

@@ -24,7 +24,7 @@ from ..data.clock import utcnow
 from ..data.store import Answer, Classification, JobAnswer
 from ..ml import images
 from ..ml.model import Classifier, Prediction
-from . import limits, monitoring, opinion, org_models, orgs
+from . import limits, model_labels, monitoring, opinion, org_models, orgs
 from .identity import Caller
 from .orgs import OrgConfig
 
@@ -276,7 +276,7 @@ def second_opinion_for(caller: Caller, doc_id: str) -> Classification:
     opinion.require_feature(org)
     doc = store.get_classification(caller.uid, doc_id)
     opinion.reserve()
-    labels = org_models.labels_for(doc.get("modelVersion"))
+    labels = model_labels.for_item(doc, org, caller.uid)
     answer = opinion.ask(blobs.get(doc["imagePath"]), labels, doc["topk"])
     store.set_second_opinion(caller.uid, doc_id, answer)
     return {**doc, "secondOpinion": answer}

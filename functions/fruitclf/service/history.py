@@ -6,8 +6,7 @@ from .. import errors
 from ..data import blobs, store
 from ..data.clock import utcnow
 from ..data.store import Classification, Feedback
-from ..ml.model import get_classifier
-from . import access
+from . import access, model_labels, orgs
 from .identity import Caller
 
 MAX_PAGE = 100
@@ -39,13 +38,15 @@ def image(uid: str, doc_id: str) -> bytes:
     return data
 
 
-def give_feedback(uid: str, doc_id: str, correct: bool, label: str | None) -> Classification:
-    """Confirm the model's answer (`correct`) or name the right label (one of that model's labels)."""
+def give_feedback(caller: Caller, doc_id: str, correct: bool, label: str | None) -> Classification:
+    """Confirm the model's answer (`correct`) or name the right label (one of that model's labels, whatever
+    became of the model: service/model_labels.py)."""
+    uid = caller.uid
     doc = store.get_classification(uid, doc_id)
     if correct:
         right, named = True, doc["label"]
     elif label is not None:
-        if label not in get_classifier(doc.get("modelVersion") or None).labels:
+        if label not in model_labels.for_item(doc, orgs.config_for(caller), uid):
             raise errors.bad_request(
                 f"Unknown label {label!r}: use one of the model's labels (GET /api/model).", "unknown-label"
             )

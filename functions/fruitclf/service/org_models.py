@@ -20,24 +20,28 @@ from ..config import settings
 from ..data import accounts, blobs, model_versions
 from ..data import orgs as org_docs
 from ..ml.loaded_models import LoadedModels, resident_bytes
-from ..ml.model import Classifier, get_classifier, labels_from_text
+from ..ml.model import Classifier, default_model_id, get_classifier, labels_from_text
 from . import access, identity, orgs
 from .identity import Caller
 from .orgs import OrgConfig
 
-VALIDATING, READY = "validating", "ready"
+VALIDATING, READY, DELETED = "validating", "ready", "deleted"
 # Version and upload names: lowercase letters, digits, dots and dashes, starting and ending with a letter or
 # digit (so never "." or "..", never a path, never Firestore's reserved __names__).
 _NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,38}[a-z0-9])?")
+# The words of the API's own paths under /models/ (DELETE .../models/rollout stops a rollout): never a version.
+RESERVED_VERSIONS = ("rollout", "rollback")
 MAX_LABELS_BYTES = 256 * 1024
 MAX_CARD_BYTES = 64 * 1024
 MAX_NOTES_CHARS = 2000
 
 
 def _name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _NAME.fullmatch(value) or ".." in value:
+    reserved = what == "version" and value in RESERVED_VERSIONS
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or ".." in value or reserved:
         raise errors.bad_request(
-            f"{what} must be 1 to 40 lowercase letters, digits, dots or dashes, starting and ending with a letter or digit.",
+            f"{what} must be 1 to 40 lowercase letters, digits, dots or dashes, starting and ending with a letter or"
+            f" digit, and not {' or '.join(RESERVED_VERSIONS)}.",
             f"invalid-model-{what}",
         )
     return value
@@ -209,6 +213,30 @@ def _repinned(org_id: str, choose: Callable[[str | None, list[str]], tuple[str, 
     return {"serving": fields["modelVersion"], "history": fields["modelVersionHistory"]}
 
 
+def delete(caller: Caller, org_id: str, version: str) -> None:
+    """Delete a version that serves nobody (neither pinned nor in a rollout): its file goes and its place under
+    the cap is free again; its record (labels, card, hash, report) stays, marked deleted, because the history
+    it made names it (service/model_labels.py). The name stays taken: a version name never means two models."""
+    admin = access.require_admin(caller, org_id)
+    _name(version, "version")
+
+    def check(doc: dict[str, Any] | None, org: dict[str, Any]) -> None:
+        if doc is None or doc.get("status") == DELETED:
+            raise errors.not_found(f"No model version {version!r} in this organisation.", "model-version-not-found")
+        if org.get("modelVersion") == version:
+            raise errors.ApiError(
+                409, "model-version-pinned", f"Version {version!r} is pinned: pin another or roll back first."
+            )
+        if (org.get("modelRollout") or {}).get("version") == version:
+            raise errors.ApiError(
+                409, "model-version-in-rollout", f"Version {version!r} is in a rollout: stop it or pin it first."
+            )
+
+    model_versions.retire(org_id, version, {"uid": admin.uid, "email": admin.email}, check)
+    orgs.forget(org_id)
+    blobs.delete_quietly(model_versions.model_path(org_id, version))
+
+
 ROLLOUT_SHARES = range(1, 100)  # percent; 0 and 100 are "stop" and "pin"
 
 
@@ -267,7 +295,7 @@ def _serving(org: OrgConfig, uid: str) -> dict[str, Any]:
     if version and org.org_id:
         doc = model_versions.read(org.org_id, version)
         return {"version": version, "name": (doc or {}).get("name") or version}
-    return {"version": None, "name": get_classifier(org.model_id).model_id}
+    return {"version": None, "name": org.model_id or default_model_id()}
 
 
 # -- serving
@@ -327,15 +355,3 @@ def _load(org_id: str, version: str) -> tuple[int, Classifier]:
     classifier = Classifier.from_bytes(f"{org_id}/{version}", data, doc["labels"], doc["card"]).warm_up()
     # Weighed by what it added, at least its file: concurrent requests make the measure rough, never zero.
     return max(len(data), resident_bytes() - before), classifier
-
-
-def labels_for(model_version: str | None) -> list[str]:
-    """The labels of the model that made a classification (its `modelVersion`): an org version
-    ("<org>/<version>") or a shipped model."""
-    if model_version and "/" in model_version:
-        org_id, version = model_version.split("/", 1)
-        doc = model_versions.read(org_id, version)
-        if doc is None:
-            raise errors.not_found("The model version that made this classification is gone.", "model-version-gone")
-        return list(doc["labels"])
-    return get_classifier(model_version).labels

@@ -47,4 +47,4 @@ def feedback(doc_id: str):
     caller = current_caller()
     body = json_object('Send JSON {"correct": true} or {"label": "<a model label>"}.')
     label = body.get("label") if isinstance(body.get("label"), str) else None
-    return classification(history.give_feedback(caller.uid, doc_id, correct=body.get("correct") is True, label=label))
+    return classification(history.give_feedback(caller, doc_id, correct=body.get("correct") is True, label=label))

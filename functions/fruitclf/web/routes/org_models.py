@@ -1,5 +1,5 @@
-"""An organisation's own model versions: register an upload, list them, pin one, roll back, roll one out to a
-share of the org's users. The files arrive
+"""An organisation's own model versions: register an upload, list them, delete one, pin one, roll back, roll one
+out to a share of the org's users. The files arrive
 through Storage (orgs/<org>/models/uploads/<upload>/, storage.rules), never in a request body; who may do what
 is decided in service/org_models.py."""
 
@@ -21,6 +21,12 @@ def register(org_id: str):
 @bp.get("/orgs/<org_id>/models")
 def listing(org_id: str):
     return json_value(org_models.listing(current_caller(), org_id))
+
+
+@bp.delete("/orgs/<org_id>/models/<version>")
+def delete(org_id: str, version: str):
+    org_models.delete(current_caller(), org_id, version)
+    return Response(status=204)
 
 
 @bp.post("/orgs/<org_id>/models/<version>/pin")
