@@ -95,6 +95,8 @@ class Settings:
     model_validation_memory_mb: int = field(default_factory=lambda: _int("MODEL_VALIDATION_MEMORY_MB", 1024))
     model_validation_cpu_s: int = field(default_factory=lambda: _int("MODEL_VALIDATION_CPU_SECONDS", 60))
     model_validation_timeout_s: float = field(default_factory=lambda: _float("MODEL_VALIDATION_TIMEOUT", 120.0))
+    # The accuracy check of a new version runs it on at most this many of the org's corrected photos.
+    model_accuracy_photos: int = field(default_factory=lambda: _int("MODEL_ACCURACY_PHOTOS", 100))
     # An organisation keeps at most this many model versions (ready, rejected or validating).
     model_versions_max: int = field(default_factory=lambda: _int("MODEL_VERSIONS_MAX", 20))
     # Memory one serving instance gives to loaded organisation models (least recently used go first).

@@ -121,3 +121,17 @@ def test_cli_prints_the_report_and_exits_0_when_ready_1_when_rejected_2_when_unr
     card.write_text("{not json")
     unreadable = _cli(str(path), "--labels", str(labels), "--card", str(card))
     assert unreadable.returncode == 2 and "cannot read the labels or the card" in unreadable.stderr
+
+
+def test_the_caller_gets_the_models_outputs_on_its_own_images_for_the_accuracy_check(tmp_path):
+    pytest.importorskip("tflite_runtime.interpreter", reason="the serving runtime (tflite-runtime) is not installed")
+    photos = []
+    for name, colour in (("red", (220, 20, 20)), ("blue", (20, 20, 220))):
+        photos.append(tmp_path / f"{name}.png")
+        Image.new("RGB", (64, 64), colour).save(photos[-1])
+    report = validate_model(tm.classifier(classes=3), ["r", "g", "b"], TINY_CARD, images=photos)
+    assert report.ready, report.reasons
+    assert set(report.image_outputs) == {str(p) for p in photos}, "only the caller's images, by the path given"
+    red, blue = (report.image_outputs[str(p)] for p in photos)
+    assert int(np.argmax(red)) == 0 and int(np.argmax(blue)) == 2
+    assert "image_outputs" not in json.dumps(report.to_dict()), "the stored report holds figures, not every vector"

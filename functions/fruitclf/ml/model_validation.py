@@ -35,6 +35,8 @@ class ValidationReport:
     checks: tuple[checks.Check, ...]
     reasons: tuple[str, ...]  # "<check>: <detail>" for each failed check
     figures: dict = field(default_factory=dict)  # time per check (ms), the child's wall time and peak memory
+    # The model's output vector for each of the caller's `images` (by the path given), when it ran on them.
+    image_outputs: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -101,9 +103,11 @@ def _static_checks(data: bytes | None, size: int, labels, card, s: Settings, tim
     return done, facts[0]
 
 
-def _runtime_checks(facts, data: bytes, card: dict, s: Settings, images, figures: dict) -> list[checks.Check]:
+def _runtime_checks(
+    facts, data: bytes, card: dict, s: Settings, images, figures: dict, image_outputs: dict
+) -> list[checks.Check]:
     """The loads, outputs and latency checks, from what the sandboxed child measured (its stages' times go in
-    figures["check_ms"], its wall time and peak memory in figures)."""
+    figures["check_ms"], its wall time and peak memory in figures, its outputs on `images` in image_outputs)."""
     timings = figures["check_ms"]
     with tempfile.TemporaryDirectory(prefix="fruitclf-model-") as tmp:
         path = pathlib.Path(tmp) / "model.tflite"
@@ -111,6 +115,10 @@ def _runtime_checks(facts, data: bytes, card: dict, s: Settings, images, figures
         outcome = probe_model(path, card["preprocessing"], s, images)
     figures["child_wall_s"] = outcome.wall_s
     figures["child_peak_rss_mb"] = max((r.get("peak_rss_mb", 0) for r in outcome.results.values()), default=None)
+    if "outputs" in outcome.results:
+        given = {str(p) for p in images}
+        ran = outcome.results["outputs"]
+        image_outputs.update((name, v) for name, v in zip(ran["images"], ran["vectors"], strict=True) if name in given)
     kind = card.get("output", {}).get("kind", "probabilities")
     judge = {
         "loads": lambda r: checks.check_loads(facts, r),
@@ -141,12 +149,14 @@ def validate_model(
     s = settings or current_settings()
     timings: dict[str, float] = {}
     figures: dict = {"check_ms": timings}
+    image_outputs: dict[str, list[float]] = {}
     size, data = _model_bytes(model, s.model_max_bytes)
     done, facts = _static_checks(data, size, labels, card, s, timings)
     if data is not None and all(c.passed for c in done):
-        done += _runtime_checks(facts, data, card, s, images, figures)
+        done += _runtime_checks(facts, data, card, s, images, figures, image_outputs)
     else:
         first = next(c.name for c in done if not c.passed)
         done += [checks.skipped(stage, f"the {first} check failed; the model is not run") for stage in STAGES]
     failed = tuple(f"{c.name}: {c.detail}" for c in done if c.status == "failed")
-    return ValidationReport(status=REJECTED if failed else READY, checks=tuple(done), reasons=failed, figures=figures)
+    status = REJECTED if failed else READY
+    return ValidationReport(status, tuple(done), failed, figures, image_outputs)

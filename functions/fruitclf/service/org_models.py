@@ -157,8 +157,6 @@ def validate_stored(org_id: str, version: str) -> str | None:
     """The validation function's work for a stored version file: run every check (the model itself only in a
     limited child process) and record ready or rejected with the report. Returns the status recorded, None when
     there was nothing to decide (no such version, or already decided: a replayed event)."""
-    from ..ml.model_validation import validate_model  # the validator is the validation function's alone
-
     doc = model_versions.read(org_id, version)
     if doc is None or doc.get("status") != VALIDATING:
         return None
@@ -168,9 +166,26 @@ def validate_stored(org_id: str, version: str) -> str | None:
         report = {"status": "rejected", "reasons": ["file: the stored file is not the one registered"], "checks": []}
     else:
         # Through JSON: what Firestore stores is exactly what the API later shows.
-        report = json.loads(json.dumps(validate_model(data, doc["labels"], doc["card"], settings()).to_dict()))
+        report = json.loads(json.dumps(_validated(org_id, version, data, doc)))
     status: str = report["status"]
     return status if model_versions.finish_validation(org_id, version, status, report) else None
+
+
+def _validated(org_id: str, version: str, data: bytes, doc: dict[str, Any]) -> dict[str, Any]:
+    """Every check on the version's file and, once it passes, the accuracy check: its answers on the org's
+    corrected photos (run in the validation child with the other checks) beside those of the model serving now."""
+    from ..ml.model_validation import validate_model  # the validator is the validation function's alone
+    from . import model_accuracy
+
+    cfg = settings()
+    with model_accuracy.corrected_photos(org_id, cfg.model_accuracy_photos) as photos:
+        result = validate_model(data, doc["labels"], doc["card"], cfg, images=[path for path, _ in photos])
+        report = result.to_dict()
+        if result.ready:
+            report["accuracy"] = model_accuracy.side_by_side(
+                org_id, version, doc["labels"], result.image_outputs, photos
+            )
+    return report
 
 
 def _servable(version: str, doc: dict[str, Any] | None) -> None:
