@@ -64,7 +64,7 @@ class FakeData:
         return True
 
     def _aggregate(self, uid: str, org_id: str | None, delta: dict) -> None:
-        _apply(self.summaries.setdefault(uid, {}), delta)
+        _apply(self.summaries.setdefault(uid, {}), {k: v for k, v in delta.items() if k != "perModel"})
         if org_id:
             _apply(self.summaries.setdefault(f"org:{org_id}", {}), delta)
 
@@ -86,7 +86,7 @@ class FakeData:
 
     def set_feedback(self, uid: str, doc_id: str, feedback: dict) -> dict:
         doc = self.get_classification(uid, doc_id)
-        self._aggregate(uid, doc.get("org"), store.counters.for_feedback(doc.get("feedback"), feedback))
+        self._aggregate(uid, doc.get("org"), store.counters.for_feedback(doc, feedback))
         self.classifications[uid][doc_id].update(feedback=feedback, hasFeedback=True)
         return {**doc, "feedback": feedback}
 

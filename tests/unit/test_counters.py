@@ -28,10 +28,22 @@ def test_a_classification_adds_to_every_aggregate_and_a_delete_takes_it_back():
 
 
 def test_changing_feedback_moves_only_the_difference():
-    delta = counters.for_feedback({"correct": True}, {"correct": False, "label": "lime"})
+    doc = {"modelVersion": "acme/v2", "feedback": {"correct": True}}
+    delta = counters.for_feedback(doc, {"correct": False, "label": "lime"})
     assert (value(delta["feedbackN"]), value(delta["feedbackCorrect"])) == (0, -1)
-    first = counters.for_feedback(None, {"correct": True})
+    first = counters.for_feedback({"modelVersion": "acme/v2", "feedback": None}, {"correct": True})
     assert (value(first["feedbackN"]), value(first["feedbackCorrect"])) == (1, 1)
+    per_model = first["perModel"]["acme/v2"]
+    assert (value(per_model["feedbackN"]), value(per_model["feedbackCorrect"])) == (1, 1)
+
+
+def test_each_classification_counts_for_the_model_that_made_it_with_its_latency():
+    doc = {"label": "kiwi", "confidence": 0.4, "abstained": True, "modelVersion": "acme/v1.2", "feedback": None}
+    add = counters.for_classification({**doc, "timings": {"total": 42.0}}, +1)["perModel"]["acme/v1.2"]
+    assert (value(add["requests"]), value(add["abstained"]), value(add["feedbackN"])) == (1, 1, 0)
+    assert {k: value(v) for k, v in add["latencyHist"].items()} == {counters.latency_bucket(42.0): 1}
+    untimed = counters.for_classification({**doc, "modelVersion": None}, -1)["perModel"]["unknown"]
+    assert value(untimed["requests"]) == -1 and "latencyHist" not in untimed
 
 
 def test_confidence_bins_cover_zero_to_one():
@@ -43,3 +55,5 @@ def test_shards_merge_field_by_field():
         [{"total": 2, "perLabel": {"kiwi": 2}}, {"total": 1, "perLabel": {"kiwi": 1, "lime": 1}}, {}]
     )
     assert merged == {"total": 3, "perLabel": {"kiwi": 3, "lime": 1}}
+    nested = sharded.merge([{"perModel": {"a/v1": {"requests": 1, "latencyHist": {"3": 1}}}}] * 2)
+    assert nested == {"perModel": {"a/v1": {"requests": 2, "latencyHist": {"3": 2}}}}

@@ -5,6 +5,7 @@ A summary document is a `Summary` (below). Writers add signed deltas (Firestore 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any, TypedDict
@@ -12,6 +13,46 @@ from typing import Any, TypedDict
 from google.cloud.firestore import Increment
 
 HISTOGRAM_BINS = 10
+# Upper edges (ms) of a latency histogram's buckets (the ops figures' and each model's); the last is open-ended.
+LATENCY_EDGES_MS = (
+    10,
+    20,
+    30,
+    40,
+    50,
+    60,
+    70,
+    80,
+    100,
+    125,
+    150,
+    200,
+    250,
+    300,
+    400,
+    500,
+    750,
+    1000,
+    1500,
+    2000,
+    3000,
+    5000,
+    10000,
+)
+
+
+def latency_bucket(ms: float) -> str:
+    return str(bisect.bisect_left(LATENCY_EDGES_MS, ms))
+
+
+class ModelSummary(TypedDict, total=False):
+    """One model's share of a summary, under its `modelVersion` (an org version "<org>/<v>" or a shipped id)."""
+
+    requests: int
+    abstained: int
+    feedbackN: int
+    feedbackCorrect: int
+    latencyHist: dict[str, int]  # the classification's own time (decode, infer, store), by LATENCY_EDGES_MS
 
 
 class Summary(TypedDict, total=False):
@@ -25,6 +66,7 @@ class Summary(TypedDict, total=False):
     confidenceHist: dict[str, int]
     feedbackN: int
     feedbackCorrect: int
+    perModel: dict[str, ModelSummary]
 
 
 # A signed change to a summary: Firestore Increments, some in maps (perLabel, perDay, confidenceHist).
@@ -47,8 +89,20 @@ def feedback_counts(feedback: Mapping[str, Any] | None) -> tuple[int, int]:
     return 1, int(bool(feedback.get("correct")))
 
 
+def _model(doc: Mapping[str, Any]) -> str:
+    return str(doc.get("modelVersion") or "unknown")
+
+
 def for_classification(doc: Mapping[str, Any], sign: int) -> Delta:
     given, correct = feedback_counts(doc.get("feedback"))
+    per_model: Delta = {
+        "requests": Increment(sign),
+        "abstained": Increment(sign * int(bool(doc["abstained"]))),
+        "feedbackN": Increment(sign * given),
+        "feedbackCorrect": Increment(sign * correct),
+    }
+    if "total" in doc.get("timings", {}):
+        per_model["latencyHist"] = {latency_bucket(doc["timings"]["total"]): Increment(sign)}
     return {
         "total": Increment(sign),
         "abstained": Increment(sign * int(bool(doc["abstained"]))),
@@ -58,10 +112,13 @@ def for_classification(doc: Mapping[str, Any], sign: int) -> Delta:
         "confidenceHist": {confidence_bin(doc["confidence"]): Increment(sign)},
         "feedbackN": Increment(sign * given),
         "feedbackCorrect": Increment(sign * correct),
+        "perModel": {_model(doc): per_model},
     }
 
 
-def for_feedback(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> Delta:
-    old_given, old_correct = feedback_counts(old)
+def for_feedback(doc: Mapping[str, Any], new: Mapping[str, Any]) -> Delta:
+    """The change when `doc` (as it was) gets the feedback `new`."""
+    old_given, old_correct = feedback_counts(doc.get("feedback"))
     new_given, new_correct = feedback_counts(new)
-    return {"feedbackN": Increment(new_given - old_given), "feedbackCorrect": Increment(new_correct - old_correct)}
+    change = {"feedbackN": Increment(new_given - old_given), "feedbackCorrect": Increment(new_correct - old_correct)}
+    return {**change, "perModel": {_model(doc): dict(change)}}

@@ -82,14 +82,16 @@ def increments(counts: Mapping[str, int | float]) -> Fields:
 
 
 def merge(shards: Iterable[Fields]) -> Fields:
-    """Sum shard documents field by field (maps are summed key by key; other values are ignored)."""
+    """Sum shard documents field by field (maps are summed key by key, at any depth; other values are ignored)."""
     total: Fields = {}
     for shard in shards:
-        for key, value in shard.items():
-            if isinstance(value, dict):
-                bucket = total.setdefault(key, {})
-                for inner, n in value.items():
-                    bucket[inner] = bucket.get(inner, 0) + n
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                total[key] = total.get(key, 0) + value
+        _add_into(total, shard)
     return total
+
+
+def _add_into(total: Fields, shard: Fields) -> None:
+    for key, value in shard.items():
+        if isinstance(value, dict):
+            _add_into(total.setdefault(key, {}), value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            total[key] = total.get(key, 0) + value

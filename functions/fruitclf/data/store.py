@@ -108,8 +108,9 @@ def new_id() -> str:
 
 
 def _add_to_aggregates(writer: Writer, uid: str, org_id: str | None, delta: counters.Delta) -> None:
-    """Add `delta` to the user's (and their org's) aggregates in the same batch or transaction as the change."""
-    writer.set(user_summary(uid), delta, merge=True)
+    """Add `delta` to the user's (and their org's) aggregates in the same batch or transaction as the change
+    (the figures per model only to the org's: its dashboard compares versions, a user's does not)."""
+    writer.set(user_summary(uid), {k: v for k, v in delta.items() if k != "perModel"}, merge=True)
     if org_id:
         org_aggregates(org_id).add(delta, writer)
 
@@ -188,7 +189,7 @@ def delete_classification(uid: str, doc_id: str) -> Classification:
 def set_feedback(uid: str, doc_id: str, feedback: Feedback) -> Classification:
     def apply(transaction: Any, ref: Any, doc: Classification) -> tuple[counters.Delta, Classification]:
         transaction.update(ref, {"feedback": feedback, "hasFeedback": True})
-        return counters.for_feedback(doc.get("feedback"), feedback), {**doc, "feedback": feedback}
+        return counters.for_feedback(doc, feedback), {**doc, "feedback": feedback}
 
     return _change(uid, doc_id, apply)
 

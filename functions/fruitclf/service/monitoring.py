@@ -1,53 +1,22 @@
 """Operations figures: classify latency, errors and rate-limit hits per day, for everyone and per org.
 
 What is counted is decided here; data/ops.py keeps the counts (batched, sharded) and reads them back.
-Percentiles come from a latency histogram.
+Percentiles come from a latency histogram (its buckets in data/counters.py, shared with the per-model figures).
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from ..data import ops
+from ..data.counters import LATENCY_EDGES_MS, latency_bucket
 from . import orgs
-
-# Upper edges (ms) of the latency histogram's buckets; the last bucket is open-ended.
-LATENCY_EDGES_MS = (
-    10,
-    20,
-    30,
-    40,
-    50,
-    60,
-    70,
-    80,
-    100,
-    125,
-    150,
-    200,
-    250,
-    300,
-    400,
-    500,
-    750,
-    1000,
-    1500,
-    2000,
-    3000,
-    5000,
-    10000,
-)
 
 
 def _scopes(org_id: str | None) -> list[str]:
     return ["all"] + ([orgs.key(org_id)] if org_id else [])
-
-
-def latency_bucket(ms: float) -> str:
-    return str(bisect.bisect_left(LATENCY_EDGES_MS, ms))
 
 
 def record_classify(org_id: str | None, status: int, ms: float) -> None:

@@ -21,8 +21,31 @@ def for_user(caller: Caller) -> dict[str, Any]:
 def for_org(caller: Caller, org_id: str) -> dict[str, Any]:
     access.require_admin(caller, org_id)
     orgs.config_for(caller).require("analytics")
-    stats = to_stats(store.read_org_summary(org_id))
-    return {**stats, "ops": {"perDay": monitoring.daily(orgs.key(org_id))}}
+    summary = store.read_org_summary(org_id)
+    ops = {"perDay": monitoring.daily(orgs.key(org_id))}
+    return {**to_stats(summary), "models": per_model(summary), "ops": ops}
+
+
+def per_model(summary: Summary) -> list[dict[str, Any]]:
+    """Each model's figures side by side, most used first: classifications it made (in the history now),
+    abstain rate, accuracy by its users' feedback, and latency p50/p95 (ms, a bucket's upper edge) of the
+    classification itself (decode, model, store)."""
+    rows: list[dict[str, Any]] = []
+    for model, figures in summary.get("perModel", {}).items():
+        requests = max(0, int(figures.get("requests", 0)))
+        given, correct = max(0, int(figures.get("feedbackN", 0))), max(0, int(figures.get("feedbackCorrect", 0)))
+        hist = figures.get("latencyHist", {})
+        rows.append(
+            {
+                "model": model,
+                "requests": requests,
+                "abstainRate": round(figures.get("abstained", 0) / requests, 4) if requests else None,
+                "feedback": {"n": given, "correct": correct, "accuracy": round(correct / given, 4) if given else None},
+                "latencyMs": {"p50": monitoring.percentile(hist, 0.50), "p95": monitoring.percentile(hist, 0.95)},
+            }
+        )
+    used = [row for row in rows if row["requests"] or row["feedback"]["n"]]
+    return sorted(used, key=lambda row: -int(row["requests"]))
 
 
 def to_stats(summary: Summary, today: dt.date | None = None) -> dict[str, Any]:
