@@ -15,7 +15,11 @@ repository root once `functions/venv/bin/pip install -e . --no-deps` made this p
     functions/venv/bin/python -m training.feedback compare --current fruit-lite0-v4 --candidate fruit-lite0-v4-fb1 DIR...
 
 then pin the new id for one organisation (its `modelId`), and later write it to functions/models/DEFAULT
-(docs/model.md, "Corrections become training data").
+(docs/model.md, "Corrections become training data"). Or, with no redeploy, upload it as a version of the
+organisation's own model, as one of its admins (validated, then pinned or rolled out: docs/models.md):
+
+    functions/venv/bin/python -m training.feedback publish --model-dir functions/models/fruit-lite0-v4-fb1 \
+        --org acme --version fb1 --as admin@acme.example
 
 A model can be retrained here only if its card has a `head` (a float32 classifier head at known byte offsets,
 written by training.train_head): the new model is the same file with those bytes replaced.
@@ -31,6 +35,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -229,6 +234,44 @@ def compare(models_dir: pathlib.Path, current: str, candidate: str, dirs) -> dic
     return out
 
 
+# ----------------------------------------------------------------------------------------------- publish
+def org_card(model_dir: pathlib.Path) -> dict:
+    """The org model card for a model folder: what serving reads from our own card (its preprocessing object,
+    abstain threshold and output kind), a name, and where it came from."""
+    card = json.loads((model_dir / "model_card.json").read_text())
+    model_id = card.get("model_id", model_dir.name)
+    org = {
+        "name": f"{model_id} (retrained on feedback)"[:80],
+        "notes": f"training.feedback retrain of {card.get('parent_model') or model_id}",
+        "abstain_threshold": card["abstain_threshold"],
+        "preprocessing": card["preprocessing"],
+    }
+    if isinstance(card.get("output"), dict) and "kind" in card["output"]:
+        org["output"] = {"kind": card["output"]["kind"]}
+    return org
+
+
+def publish(model_dir: pathlib.Path, org_id: str, version: str, admin_email: str, notes: str = "") -> dict:
+    """Upload a retrained model folder as a version of `org_id`'s own model through the admin CLI
+    (`python -m fruitclf admin upload-model`): the same registration and validation as the API's. Returns the
+    registered version (status `validating`); raises SystemExit with the CLI's message when it is refused."""
+    with tempfile.TemporaryDirectory(prefix="feedback-publish-") as tmp:
+        card = pathlib.Path(tmp) / "card.json"
+        card.write_text(json.dumps(org_card(model_dir)))
+        files = ["--model", model_dir / "model.tflite", "--labels", model_dir / "labels.txt", "--card", card]
+        args = ["upload-model", org_id, version, *files, "--as", admin_email, "--notes", notes]
+        done = subprocess.run(
+            [sys.executable, "-m", "fruitclf", "admin", *map(str, args)],
+            cwd=FUNCTIONS,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if done.returncode:
+        raise SystemExit(f"upload-model refused: {(done.stdout + done.stderr).strip()}")
+    return json.loads(done.stdout)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -252,12 +295,20 @@ def main(argv=None):
     c.add_argument("--current", required=True)
     c.add_argument("--candidate", required=True)
     c.add_argument("dirs", nargs="+", type=pathlib.Path)
+    p = sub.add_parser("publish", help="upload a retrained model folder as a version of an org's own model")
+    p.add_argument("--model-dir", required=True, type=pathlib.Path, help="model.tflite, labels.txt, model_card.json")
+    p.add_argument("--org", required=True)
+    p.add_argument("--version", required=True, help="lowercase letters, digits, dots and dashes (at most 40)")
+    p.add_argument("--as", dest="as_email", required=True, metavar="EMAIL", help="an admin of the org")
+    p.add_argument("--notes", default="")
     a = ap.parse_args(argv)
     if a.cmd == "fetch":
         labels_file = (
             a.labels or FUNCTIONS / "models" / (FUNCTIONS / "models" / "DEFAULT").read_text().strip() / "labels.txt"
         )
         res = fetch(read_export(a.export), a.dest, labels_file.read_text().split(), a.images)
+    elif a.cmd == "publish":
+        res = publish(a.model_dir, a.org, a.version, a.as_email, a.notes)
     elif a.cmd == "retrain":
         res = retrain(a.base, a.photos, a.out, a.anchor_npz, a.anchor)
     else:
