@@ -172,11 +172,14 @@ def classifier(
     matmuls: int = 0,
     graphs: int = 1,
     inputs: int = 1,
+    weights: np.ndarray | None = None,
+    biases: np.ndarray | None = None,
 ) -> bytes:
     """MEAN over H and W -> FULLY_CONNECTED (3 -> classes) -> head. `head`: SOFTMAX (probabilities), None
     (logits), or another op or a custom op's name in its place. `tile` repeats the image that many times along
     H and W first (a huge tensor); `matmuls` adds that many products of a 1024x3072 matrix with its 3072x1024
-    reshape (billions of multiply-adds each). `inputs` > 1 lists the image input that many times."""
+    reshape (billions of multiply-adds each). `inputs` > 1 lists the image input that many times. `weights`
+    ([classes, 3]) and `biases` ([classes]): a trained head instead of "class i answers channel i"."""
     shape = input_shape or [1, side, side, 3]
     tensors = [T(shape, input_dtype)]
     nodes: list[Node] = []
@@ -200,12 +203,14 @@ def classifier(
             Node(Op.RESHAPE, [x, b - 1], [b]),
             Node(Op.BATCH_MATMUL, [a, b], [product], (BuiltinOptions.BatchMatMulOptions, _batch_matmul)),
         ]
-    weights = np.tile(np.eye(3, dtype=np.float32), (classes // 3 + 1, 1))[:classes] / 16.0
+    if weights is None:
+        weights = np.tile(np.eye(3, dtype=np.float32), (classes // 3 + 1, 1))[:classes] / 16.0
+    head_bias = _const([bias] * classes) if biases is None else np.asarray(biases, np.float32).tobytes()
     tensors += [
         T([2], INT32, _const([1, 2], np.int32)),
         T([1, 3]),
-        T([classes, 3], FLOAT32, weights.tobytes()),
-        T([classes], FLOAT32, _const([bias] * classes)),
+        T([classes, 3], FLOAT32, np.asarray(weights, np.float32).tobytes()),
+        T([classes], FLOAT32, head_bias),
         T([1, classes]),
     ]
     axes, pooled, w, bias_t, logits = range(len(tensors) - 5, len(tensors))
