@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import requests
 
-from support import emulators
+from support import bulk, emulators
 from support import org_models as om
 from support.emulators import API
 from support.fake_openai import FakeOpenAI
@@ -77,6 +77,32 @@ def test_a_version_serving_anyone_cannot_be_deleted(org, admin, serving):
     assert refused.status_code == 409 and refused.json()["error"]["code"] == code
     assert om.version_doc(org, version)["status"] == "ready"
     assert emulators.bucket().blob(f"orgs/{org}/models/versions/{version}/model.tflite").exists()
+
+
+def test_a_version_an_unfinished_job_classifies_with_cannot_be_deleted(org, admin, app_client, monkeypatch):
+    """A job keeps the model it started with (service/job_model.py): deleting that version under it would pause
+    the job half way, so the delete waits until the job is cancelled or ends. The queue is left out: the job
+    stays running, with nothing done, for as long as the test needs."""
+    from fruitclf.data import tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda *args, **kwargs: True)
+    om.add_version(admin, org, "v1", LABELS_A)
+    om.add_version(admin, org, "v2", LABELS_B)
+    assert om.pin(admin, org, "v1").status_code == 200
+    prefix = bulk.upload(org, "uses-v2", 2)
+    started = app_client.post(
+        f"/api/orgs/{org}/jobs", headers=admin.headers, json={"prefix": prefix, "modelVersion": "v2"}
+    )
+    assert started.status_code == 202, started.get_json()
+
+    refused = delete(admin, org, "v2")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "model-version-in-use"
+    assert started.get_json()["id"] in refused.json()["error"]["message"]
+    assert om.version_doc(org, "v2")["status"] == "ready"
+
+    job_id = started.get_json()["id"]
+    assert app_client.post(f"/api/orgs/{org}/jobs/{job_id}/cancel", headers=admin.headers).status_code == 200
+    assert delete(admin, org, "v2").status_code == 204
 
 
 def stored_item(user, model_version: str) -> str:

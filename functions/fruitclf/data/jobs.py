@@ -16,6 +16,7 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .clients import firestore_client, run_transaction
 from .clock import utcnow
@@ -26,6 +27,9 @@ from .sharded import ShardedCounter, increments, org_shards
 Document = dict[str, Any]
 
 BATCH_WRITES = 400  # Firestore allows 500 writes per batch
+
+
+UNFINISHED = ("running", "paused")  # a paused job resumes with the model it recorded
 
 
 def _jobs(org_id: str) -> firestore.CollectionReference:
@@ -74,6 +78,13 @@ def read_job(org_id: str, job_id: str) -> Document | None:
 def list_jobs(org_id: str, limit: int) -> list[Document]:
     query = _jobs(org_id).order_by("createdAt", direction=firestore.Query.DESCENDING).limit(limit)
     return [{"id": s.id, **(s.to_dict() or {})} for s in query.stream()]
+
+
+def unfinished_with_version(org_id: str, version: str) -> list[str]:
+    """Ids of the org's jobs recorded with model `version` that may still classify (running, or paused and
+    resumable). Filtered here rather than in the query: one equality needs no composite index."""
+    query = _jobs(org_id).where(filter=FieldFilter("modelVersion", "==", version)).select(["state"])
+    return [s.id for s in query.stream() if (s.to_dict() or {}).get("state") in UNFINISHED]
 
 
 def change_job(org_id: str, job_id: str, decide: Callable[[Document], Document | None]) -> Document | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import errors
 from ..config import settings
-from ..data import accounts, blobs, model_versions
+from ..data import accounts, blobs, jobs, model_versions
 from ..data import orgs as org_docs
 from ..ml.loaded_models import LoadedModels, resident_bytes
 from ..ml.model import Classifier, default_model_id, get_classifier, labels_from_text
@@ -234,6 +234,14 @@ def delete(caller: Caller, org_id: str, version: str) -> None:
     it made names it (service/model_labels.py). The name stays taken: a version name never means two models."""
     admin = access.require_admin(caller, org_id)
     _name(version, "version")
+    # Read before the transaction: a job started in between still finds the version gone and pauses with
+    # `org-model-unavailable` (service/job_model.py), so the race costs a paused job, never a wrong answer.
+    if in_use := jobs.unfinished_with_version(org_id, version):
+        raise errors.ApiError(
+            409,
+            "model-version-in-use",
+            f"Bulk job {in_use[0]!r} classifies with {version!r}: cancel it or let it end first.",
+        )
 
     def check(doc: dict[str, Any] | None, org: dict[str, Any]) -> None:
         if doc is None or doc.get("status") == DELETED:
