@@ -92,6 +92,7 @@ export const api = {
   },
   deleteClassification: (id) => send("DELETE", `/api/classifications/${encodeURIComponent(id)}`),
   secondOpinion: (id) => send("POST", `/api/classifications/${encodeURIComponent(id)}/second-opinion`),
+  correctionLabels: (id) => send("GET", `/api/classifications/${encodeURIComponent(id)}/labels`),
   feedback: (id, body) => send("POST", `/api/classifications/${encodeURIComponent(id)}/feedback`, { json: body }),
   stats: () => send("GET", "/api/stats"),
   orgStats: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/stats`),

@@ -11,6 +11,7 @@ from support import emulators
 ON_A_VICTIMS_RESULT = [
     ("GET", "/classifications/{id}", None, 404, "not-found"),
     ("GET", "/classifications/{id}/image", None, 404, "not-found"),
+    ("GET", "/classifications/{id}/labels", None, 404, "not-found"),
     ("DELETE", "/classifications/{id}", None, 404, "not-found"),
     ("POST", "/classifications/{id}/feedback", {"correct": True}, 404, "not-found"),
     ("POST", "/classifications/{id}/feedback", {"label": "apple"}, 404, "not-found"),

@@ -47,7 +47,9 @@ def test_deleting_a_version_removes_its_file_and_frees_its_place_while_its_histo
     assert {v["version"]: v["status"] for v in listed["versions"]} == {"v1": "deleted", "v2": "ready"}
     assert om.rollback(admin, org).json()["error"]["code"] == "no-previous-model-version"
 
-    # The deleted version's labels still name what a user may correct to.
+    # The deleted version's labels still name what a user may correct to, and the web app offers exactly those.
+    offered = requests.get(f"{API}/classifications/{old['id']}/labels", headers=member.headers, timeout=30)
+    assert offered.status_code == 200 and offered.json() == {"labels": LABELS_A}
     corrected = feedback(member, old["id"], {"label": "green-pear"})
     assert corrected.status_code == 200, corrected.text
     assert corrected.json()["feedback"]["label"] == "green-pear"

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { h, labelName, mount, uid } from "../dom.js";
 import { explain, sentence } from "../errors.js";
-import { ensureModel, limits } from "../session.js";
+import { limits } from "../session.js";
 
 /**
  * @param {object} classification
@@ -39,7 +39,8 @@ export function feedbackControl(classification) {
     const select = h("select", { id: selectId }, h("option", { value: "" }, "Choose the right label…"));
     const loadChoices = async () => {
       if (select.options.length > 1) return;
-      const { labels } = await ensureModel();
+      // the item's own model's labels: an org's version has its own, and the default model may have changed since
+      const { labels } = await api.correctionLabels(current.id);
       // a plain answer (or "not a fruit") need not be offered as its own correction; a "not sure" guess may be
       const choices = labels.filter((label) => label !== current.label || (current.abstained && !notFruit));
       select.append(...choices.map((label) => h("option", { value: label }, labelName(label))));

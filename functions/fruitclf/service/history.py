@@ -38,6 +38,12 @@ def image(uid: str, doc_id: str) -> bytes:
     return data
 
 
+def correction_labels(caller: Caller, doc_id: str) -> list[str]:
+    """What a user may name as the right label of one stored item: its model's labels (an org's own version has
+    its own), the same list feedback checks against."""
+    return model_labels.for_item(store.get_classification(caller.uid, doc_id), orgs.config_for(caller), caller.uid)
+
+
 def give_feedback(caller: Caller, doc_id: str, correct: bool, label: str | None) -> Classification:
     """Confirm the model's answer (`correct`) or name the right label (one of that model's labels, whatever
     became of the model: service/model_labels.py)."""
@@ -48,7 +54,8 @@ def give_feedback(caller: Caller, doc_id: str, correct: bool, label: str | None)
     elif label is not None:
         if label not in model_labels.for_item(doc, orgs.config_for(caller), uid):
             raise errors.bad_request(
-                f"Unknown label {label!r}: use one of the model's labels (GET /api/model).", "unknown-label"
+                f"Unknown label {label!r}: use one of this item's labels (GET /api/classifications/<id>/labels).",
+                "unknown-label",
             )
         model_answer = "not_fruit" if doc["abstained"] else doc["label"]
         right, named = label == model_answer, label

@@ -42,6 +42,11 @@ def image(doc_id: str):
     return response
 
 
+@bp.get("/classifications/<doc_id>/labels")
+def correction_labels(doc_id: str):
+    return {"labels": history.correction_labels(current_caller(), doc_id)}
+
+
 @bp.post("/classifications/<doc_id>/feedback")
 def feedback(doc_id: str):
     caller = current_caller()
