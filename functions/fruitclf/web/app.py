@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from .routes import (
         classify,
+        device_model,
         export,
         fruits,
         health,
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (
         health,
         me,
+        device_model,
         model,
         classify,
         history,
