@@ -1,7 +1,8 @@
-// The model's input, made in the browser exactly as the server makes it (fruitclf/preprocess.py), following the
-// `preprocessing` object of the model card: optional JPEG draft reduction, central square crop, Pillow's
-// antialiased BILINEAR resize (same coefficients, same 8-bit fixed-point rounding, horizontal pass first), then
-// (x - mean) / scale as float32 NHWC. Pure functions over RGBA pixels, so Node can test them against Pillow.
+// The model's input, made in the browser exactly as the server makes it (fruitclf/ml/preprocess.py, spec_input),
+// following the `preprocessing` object of the model card: optional JPEG draft reduction, central square crop,
+// Pillow's antialiased BILINEAR resize (same coefficients, same 8-bit fixed-point rounding, horizontal pass first),
+// then raw uint8 pixels or (x - mean) / scale in float32 (mean and scale one number or one per channel), NHWC.
+// Pure functions over RGBA pixels, so Node can test them against Pillow.
 
 /** Pillow's draft(): the largest of 8, 4, 2, 1 that keeps both sides >= size once divided. */
 export function draftFactor(width, height, size) {
@@ -136,18 +137,25 @@ export function centerSquare(width, height) {
   return [left, top, left + side, top + side];
 }
 
+// The values the server supports for these keys (ml/model_checks.py): a card may leave them out.
+const FIXED = { crop: "center_square", resize: "bilinear_antialias", layout: "NHWC", color: "RGB" };
+const perChannel = (value) => (Array.isArray(value) ? value.map(Number) : [value, value, value].map(Number));
+
 /**
  * RGBA pixels (already oriented, alpha over white) -> the model input.
- * @param {{size: number, crop: string, resize: string, mean: number, scale: number, jpeg_draft?: boolean}} spec
+ * @param {{size: number, mean: number|number[], scale: number|number[], dtype?: "float32"|"uint8",
+ *   jpeg_draft?: boolean, crop?: string, resize?: string, layout?: string, color?: string}} spec
  *   the model card's `preprocessing`
  * @param {{isJpeg?: boolean}} source whether the pixels were decoded from a JPEG (draft applies to JPEGs only)
- * @returns {Float32Array} size * size * 3, NHWC
+ * @returns {Float32Array|Uint8Array} size * size * 3, NHWC (Uint8Array when the card's dtype is uint8)
  */
 export function toInput(rgba, width, height, spec, { isJpeg = false } = {}) {
-  if (spec.crop !== "center_square" || spec.resize !== "bilinear_antialias" || spec.layout !== "NHWC") {
-    throw new Error(`This app cannot prepare input "${spec.crop}/${spec.resize}/${spec.layout}" for the model.`);
+  const unsupported = Object.entries(FIXED).filter(([key, value]) => (spec[key] ?? value) !== value);
+  if (unsupported.length || !["float32", "uint8", undefined].includes(spec.dtype)) {
+    throw new Error(`This app cannot prepare the input this model's card describes (${unsupported.map(([key]) => `${key} ${spec[key]}`).join(", ") || `dtype ${spec.dtype}`}).`);
   }
-  const factor = isJpeg && spec.jpeg_draft ? draftFactor(width, height, spec.size) : 1;
+  // the server decodes every JPEG at the reduced scale (ml/images.py): a card has to say false to stop it here
+  const factor = isJpeg && (spec.jpeg_draft ?? true) ? draftFactor(width, height, spec.size) : 1;
   const reduced = reduceByBlocks(rgba, width, height, factor);
   const [left, top, right] = centerSquare(reduced.width, reduced.height);
   const side = right - left;
@@ -157,7 +165,11 @@ export function toInput(rgba, width, height, spec, { isJpeg = false } = {}) {
     square.set(reduced.data.subarray(from, from + side * 4), y * side * 4);
   }
   const rgb = side === spec.size ? dropAlpha(square) : resizeBilinear(square, side, side, spec.size);
+  if (spec.dtype === "uint8") return Uint8Array.from(rgb);
+  const mean = perChannel(spec.mean);
+  const scale = perChannel(spec.scale);
   const input = new Float32Array(rgb.length);
-  for (let i = 0; i < rgb.length; i++) input[i] = (rgb[i] - spec.mean) / spec.scale;
+  // Math.fround at each step: numpy computes (x - mean) / scale in float32, not in double
+  for (let i = 0; i < rgb.length; i++) input[i] = Math.fround(Math.fround(rgb[i] - Math.fround(mean[i % 3])) / Math.fround(scale[i % 3]));
   return input;
 }
