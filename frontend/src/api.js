@@ -85,6 +85,9 @@ async function sendOnce(method, path, json, responseType) {
 export const api = {
   model: () => send("GET", "/api/model"),
   me: () => send("GET", "/api/me"),
+  /** The model this user's device runs: {version: null, id} (the public default) or an org version's card. */
+  deviceModel: () => send("GET", "/api/me/model"),
+  deviceModelFile: () => send("GET", "/api/me/model/file", { responseType: "blob" }),
   classifications: ({ limit = 20, cursor = null } = {}) => {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set("cursor", cursor);

@@ -55,3 +55,35 @@ def upload_error(page: Page):
 
 def is_upload(request) -> bool:
     return request.url.endswith("/api/classify") and request.method == "POST"
+
+
+def wait_until_held(page: Page, held: list, timeout_ms: int = 10_000) -> None:
+    """The upload starts with the device's work; its route handler runs while Playwright waits."""
+    for _ in range(timeout_ms // 50):
+        if held:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the upload never reached the test's route")
+
+
+def both_answers(page: Page, photo) -> tuple[dict, dict]:
+    """Picks the photo, holds the upload until the device has answered, then lets it through: (device, server)."""
+    held = []
+    page.route("**/api/classify", lambda route: held.append(route))
+    pick(page, photo)
+    device_card = page.get_by_test_id("device-result")
+    expect(device_card).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+    device = {
+        "label": device_card.get_attribute("data-label"),
+        "confidence": float(device_card.get_attribute("data-confidence")),
+        "infer_ms": float(device_card.get_attribute("data-infer-ms")),
+        "model": device_card.get_attribute("data-model-version"),
+    }
+    wait_until_held(page, held)
+    with page.expect_response("**/api/classify") as response_info:
+        held[0].continue_()
+    page.unroute("**/api/classify")
+    server = response_info.value.json()
+    expect(page.get_by_test_id("result")).to_be_visible()
+    expect(device_card).to_be_hidden()
+    return device, server

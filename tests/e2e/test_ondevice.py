@@ -10,7 +10,16 @@ import uuid
 from pathlib import Path
 
 import pytest
-from actions import CLASSIFY_TIMEOUT_MS, classify, pick, sign_out, sign_up, try_anonymously
+from actions import (
+    CLASSIFY_TIMEOUT_MS,
+    both_answers,
+    classify,
+    pick,
+    sign_out,
+    sign_up,
+    try_anonymously,
+    wait_until_held,
+)
 from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,36 +63,6 @@ def dataset_photos(into: Path) -> list[Path]:
                 target.write_bytes(tar.extractfile(member).read())
                 photos.append(target)
     return photos
-
-
-def wait_until_held(page: Page, held: list, timeout_ms: int = 10_000) -> None:
-    """The upload starts with the device's work; its route handler runs while Playwright waits."""
-    for _ in range(timeout_ms // 50):
-        if held:
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError("the upload never reached the test's route")
-
-
-def both_answers(page: Page, photo: Path) -> tuple[dict, dict]:
-    """Picks the photo, holds the upload until the device has answered, then lets it through: (device, server)."""
-    held = []
-    page.route("**/api/classify", lambda route: held.append(route))
-    pick(page, photo)
-    device_card = page.get_by_test_id("device-result")
-    expect(device_card).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
-    device = {
-        "label": device_card.get_attribute("data-label"),
-        "infer_ms": float(device_card.get_attribute("data-infer-ms")),
-    }
-    wait_until_held(page, held)
-    with page.expect_response("**/api/classify") as response_info:
-        held[0].continue_()
-    page.unroute("**/api/classify")
-    server = response_info.value.json()
-    expect(page.get_by_test_id("result")).to_be_visible()
-    expect(device_card).to_be_hidden()
-    return device, server
 
 
 def test_the_device_answers_first_then_the_servers_answer_replaces_it(page: Page, orange_photo, screenshot):

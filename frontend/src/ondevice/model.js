@@ -1,10 +1,20 @@
-// The shipped .tflite, run in the browser by LiteRT.js (WebAssembly, served from this site). Loaded once, after
-// the first paint (LiteRT.js is a separate chunk); the service worker keeps the model and runtime for offline use.
-// Answers have the server's shape (label, confidence, topk, abstained, modelVersion) plus source: "device".
+// The model in the browser, run by LiteRT.js (WebAssembly, served from this site): the org version serving the
+// signed-in user when there is one (GET /api/me/model says which, with its card; its file comes with the user's
+// ID token and is kept here by its hash), else the shipped default (public, /models/device.json). LiteRT.js is a
+// separate chunk, loaded after the first paint; the service worker keeps the default model and the runtime for
+// offline use. Answers have the server's shape (label, confidence, topk, abstained, modelVersion) plus
+// source: "device".
+import { api } from "../api.js";
+import { session } from "../session.js";
 import { toInput } from "./preprocess.js";
 
-let loading = null;
 const SERVICE_WORKER_WAIT_MS = 5000;
+// Which model serves the user is asked again after this long: a pin, rollback or rollout reaches the device
+// within it (plus the server's own 30 s org cache, docs/models.md).
+const SERVING_MAX_AGE_MS = 60_000;
+// Org versions' files by hash. Not a "fruit-" name: the service worker clears those on each release.
+const ORG_MODELS_CACHE = "org-models";
+const SAVED_SERVING = "fruit-device-model"; // the last /api/me/model answer, for a start without a network
 
 /** On a first visit the service worker takes control a moment after the page loads: the model and the runtime
  *  are fetched through it (and so kept for offline use) when it does so within a few seconds. */
@@ -29,8 +39,9 @@ async function kept(cache, url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-let runtime = null;
-async function load() {
+let platform = null;
+/** LiteRT.js and the default model's description, loaded once. */
+async function loadPlatform() {
   await serviceWorkerInControl();
   const response = await fetch("/models/device.json");
   if (!response.ok) throw new Error(`No on-device model (HTTP ${response.status}).`);
@@ -40,28 +51,104 @@ async function load() {
   // LiteRT.js picks its build by the same test; both files are kept before it asks for them
   const build = (await supportsFeature("relaxedSimd")) ? "litert_wasm_internal" : "litert_wasm_compat_internal";
   await Promise.all([kept(cache, `${device.runtime}${build}.js`), kept(cache, `${device.runtime}${build}.wasm`)]);
-  runtime ??= loadLiteRt(device.runtime).catch((error) => {
-    runtime = null;
-    throw error;
-  });
-  await runtime;
-  const model = await loadAndCompile(await kept(cache, device.url), { accelerator: "wasm" });
-  return { device, model, Tensor };
+  await loadLiteRt(device.runtime);
+  return { device, cache, loadAndCompile, Tensor };
 }
 
-/** Starts loading (once) and resolves when the model can answer; rejects when this browser cannot run it. */
-export function loadDeviceModel() {
-  loading ??= load().then(
-    (loaded) => {
-      document.documentElement.dataset.deviceModel = loaded.device.id; // it answers offline from now on
-      return loaded;
+function platformOnce() {
+  platform ??= loadPlatform().catch((error) => {
+    platform = null;
+    throw error;
+  });
+  return platform;
+}
+
+function savedServing(uid) {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SAVED_SERVING));
+    return saved?.uid === uid ? saved.card : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let serving = null; // {uid, at, card: Promise of the org version's card, or null for the default model}
+/** The card of the org version serving the signed-in user, null when the default model does. */
+function servingCard() {
+  const uid = session.user?.uid;
+  if (!uid || !session.me?.org) return Promise.resolve(null);
+  if (serving?.uid === uid && Date.now() - serving.at < SERVING_MAX_AGE_MS) return serving.card;
+  const card = api.deviceModel().then(
+    (answer) => {
+      const found = answer.version ? answer : null;
+      localStorage.setItem(SAVED_SERVING, JSON.stringify({ uid, card: found }));
+      return found;
     },
     (error) => {
-      loading = null;
-      throw error;
+      const saved = error.status === 0 ? savedServing(uid) : undefined; // offline: the last one known
+      if (saved === undefined) throw error;
+      return saved;
     },
   );
-  return loading;
+  serving = { uid, at: Date.now(), card };
+  card.catch(() => serving?.card === card && (serving = null));
+  return card;
+}
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** An org version's file: from this device's cache by its hash, or else downloaded with the user's token, checked
+ *  against the hash and kept (in place of any other version: a user has one serving them). */
+async function orgModelBytes(card) {
+  const cache = globalThis.caches ? await caches.open(ORG_MODELS_CACHE) : null;
+  const key = `/api/me/model/file?sha256=${card.sha256}`;
+  const cached = await cache?.match(key);
+  if (cached) return new Uint8Array(await cached.arrayBuffer());
+  const bytes = new Uint8Array(await (await api.deviceModelFile()).arrayBuffer());
+  if ((await sha256Hex(bytes)) !== card.sha256) {
+    serving = null; // another version serves the user since the card was read: ask again next time
+    throw new Error("Your organisation's model changed while it downloaded.");
+  }
+  if (cache) {
+    await Promise.all((await cache.keys()).map((request) => cache.delete(request)));
+    await cache.put(key, new Response(bytes));
+  }
+  return bytes;
+}
+
+/** What running a model takes, the same for the default one and an org version. */
+function defaultModel({ device, cache }) {
+  const { id, url, labels, abstainThreshold, preprocessing } = device;
+  return { id, key: url, labels, abstainThreshold, preprocessing, outputKind: "probabilities", bytes: () => kept(cache, url) };
+}
+
+function orgModel(card) {
+  const { id, sha256, labels, abstainThreshold, preprocessing, outputKind } = card;
+  return { id, key: sha256, labels, abstainThreshold, preprocessing, outputKind, bytes: () => orgModelBytes(card) };
+}
+
+const compiled = new Map(); // model key -> Promise of the compiled model (compiled once per page)
+function compile(model, { loadAndCompile }) {
+  if (!compiled.has(model.key)) {
+    const promise = model.bytes().then((bytes) => loadAndCompile(bytes, { accelerator: "wasm" }));
+    promise.catch(() => compiled.delete(model.key));
+    compiled.set(model.key, promise);
+  }
+  return compiled.get(model.key);
+}
+
+/** Loads (once per model) the model serving this user and resolves when it can answer; rejects when this
+ *  browser cannot run it or cannot know which model serves the user. */
+export async function loadDeviceModel() {
+  const loaded = await platformOnce();
+  const card = await servingCard();
+  const model = card ? orgModel(card) : defaultModel(loaded);
+  const runnable = await compile(model, loaded);
+  document.documentElement.dataset.deviceModel = model.id; // it answers offline from now on
+  return { model, runnable, Tensor: loaded.Tensor };
 }
 
 /** RGBA pixels of an image blob as the server decodes them: EXIF orientation applied, no colour management,
@@ -89,18 +176,19 @@ const isJpeg = async (blob) => {
  */
 export async function classifyOnDevice(blob) {
   const started = performance.now();
-  const { device, model, Tensor } = await loadDeviceModel();
+  const { model, runnable, Tensor } = await loadDeviceModel();
   const { data, width, height } = await pixels(blob);
-  const spec = device.preprocessing;
+  const spec = model.preprocessing;
   const input = new Tensor(toInput(data, width, height, spec, { isJpeg: await isJpeg(blob) }), [1, spec.size, spec.size, 3]);
   const inferStarted = performance.now();
-  const outputs = await model.run(input);
-  const probabilities = Float32Array.from(outputs[0].toTypedArray());
+  const outputs = await runnable.run(input);
+  const scores = Float32Array.from(outputs[0].toTypedArray());
+  const probabilities = model.outputKind === "logits" ? softmax(scores) : scores;
   const inferMs = performance.now() - inferStarted;
   input.delete();
   for (const output of outputs) output.delete();
   const topk = [...probabilities]
-    .map((p, index) => ({ label: device.labels[index], p }))
+    .map((p, index) => ({ label: model.labels[index], p }))
     .sort((a, b) => b.p - a.p)
     .slice(0, 5);
   const [best] = topk;
@@ -108,10 +196,18 @@ export async function classifyOnDevice(blob) {
     label: best.label,
     confidence: best.p,
     topk,
-    // the server's rule (fruitclf/model.py): not a fruit, or not sure enough
-    abstained: best.label === "not_fruit" || best.p < device.abstainThreshold,
-    modelVersion: device.id,
+    // the server's rule (ml/model.py): not a fruit, or not sure enough (a model without not_fruit: the threshold)
+    abstained: best.label === "not_fruit" || best.p < model.abstainThreshold,
+    modelVersion: model.id,
     source: "device",
     timings: { infer: inferMs, total: performance.now() - started },
   };
+}
+
+/** A card's `output.kind: "logits"`: the server applies the softmax, and so does the device. */
+function softmax(scores) {
+  const top = Math.max(...scores);
+  const exps = scores.map((score) => Math.exp(score - top));
+  const total = exps.reduce((sum, value) => sum + value, 0);
+  return exps.map((value) => value / total);
 }

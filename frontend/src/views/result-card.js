@@ -104,6 +104,8 @@ export function resultCard(classification, { onSecondOpinion, waiting = "server"
       "aria-labelledby": "result-heading",
       "data-testid": onDevice ? "device-result" : "result",
       "data-label": classification.label,
+      "data-confidence": classification.confidence,
+      "data-model-version": classification.modelVersion,
       "data-infer-ms": classification.timings?.infer,
     },
     h("h2", { id: "result-heading", class: "visually-hidden" }, onDevice ? "Result on this device" : "Result"),

@@ -1,0 +1,116 @@
+"""An organisation's own model on the device: a member's browser runs the org version serving them (fetched with
+their ID token, kept by its hash), prepares its input as the version's card says (size, uint8 or float32, value
+range) and reads logits as the server does. The agreement test is the default model's (test_ondevice.py): both
+paths on the same photos, the same top-1 and the same model, with the confidences side by side."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pytest
+from actions import both_answers, sign_in
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from support import emulators
+from support import org_models as om
+from support import tflite_models as tm
+
+PHOTOS = Path(__file__).resolve().parents[2] / ".cache" / "test-photos"
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
+REAL_PHOTOS = 24  # with the generated ones, 30 a model: within a member's 60 classifications a minute
+MIN_AGREEMENT = 0.95
+LABELS = ["red-apple", "green-pear", "blue-plum"]  # the tiny models answer the dominant colour channel
+# The two kinds of card the browser must follow: float32 (x - 127) / 128 with probabilities, raw uint8 pixels at
+# another size with logits.
+MODELS = {
+    "float32": (
+        lambda: tm.classifier(classes=3, side=32),
+        {"preprocessing": {"size": 32, "mean": 127, "scale": 128, "dtype": "float32"}},
+    ),
+    "uint8-logits": (
+        lambda: tm.classifier(classes=3, side=48, input_dtype=tm.UINT8, head=None),
+        {"preprocessing": {"size": 48, "mean": 0, "scale": 1, "dtype": "uint8"}, "output": {"kind": "logits"}},
+    ),
+}
+
+
+def generated_photos(into: Path) -> list[Path]:
+    """Photo-sized pictures dominated by each colour in turn, as JPEG (drafted at decode) and PNG."""
+    rng = np.random.default_rng(17)
+    photos = []
+    for index, color in enumerate([(200, 60, 50), (60, 190, 70), (50, 70, 210)]):
+        noise = rng.normal(0, 30, (480, 640, 3))
+        pixels = Image.fromarray(np.clip(np.array(color) + noise, 0, 255).astype(np.uint8), "RGB")
+        for suffix in (".jpg", ".png"):
+            photos.append(into / f"generated-{index}{suffix}")
+            pixels.save(photos[-1])
+    return photos
+
+
+@pytest.fixture
+def real_photos(browser) -> list[Path]:
+    photos = sorted(p for p in PHOTOS.glob("*") if p.suffix.lower() in PHOTO_SUFFIXES)[:REAL_PHOTOS]
+    if len(photos) < REAL_PHOTOS:
+        pytest.skip(
+            f"only {len(photos)} photos under {PHOTOS} (scripts/fetch_test_photos.sh): the test needs {REAL_PHOTOS}"
+        )
+    return photos
+
+
+def member_of_an_org_serving(kind: str):
+    """A new org whose pinned version is MODELS[kind], and a member of it."""
+    make_model, card = MODELS[kind]
+    org_id = emulators.make_org()
+    admin = emulators.join_org(emulators.sign_up(), org_id, "admin")
+    version = om.add_version(admin, org_id, "v1", LABELS, make_model(), **card)
+    assert version["status"] == "ready", version["report"]["reasons"]
+    assert om.pin(admin, org_id, "v1").status_code == 200
+    return org_id, emulators.join_org(emulators.sign_up(), org_id, "member")
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_device_and_server_agree_with_an_org_model(page: Page, real_photos, tmp_path, kind):
+    org_id, member = member_of_an_org_serving(kind)
+    page.goto("/")
+    sign_in(page, member.email, member.password)
+    expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
+    agreed, disagreements, gaps = 0, [], []
+    photos = real_photos + generated_photos(tmp_path)
+    for photo in photos:
+        device, server = both_answers(page, photo)
+        assert server["modelVersion"] == f"{org_id}/v1"
+        assert device["model"] == f"{org_id}/v1"
+        assert device["label"] in LABELS
+        gaps.append(abs(device["confidence"] - server["confidence"]))
+        if device["label"] == server["label"]:
+            agreed += 1
+        else:
+            disagreements.append(f"{photo.name}: device {device['label']}, server {server['label']}")
+    share = agreed / len(photos)
+    print(
+        f"\n{kind}: on-device vs server top-1 agreement {agreed}/{len(photos)} = {share:.1%}; confidence gap median "
+        f"{statistics.median(gaps):.4f}, max {max(gaps):.4f}"
+    )
+    assert share >= MIN_AGREEMENT, disagreements
+    # generated pictures are far from any tie: there the two must agree exactly on the label
+    assert not [line for line in disagreements if line.startswith("generated-")], disagreements
+
+
+def test_the_org_model_file_comes_with_the_token_and_is_kept_by_its_hash(page: Page, tmp_path):
+    org_id, member = member_of_an_org_serving("float32")
+    downloads = []
+    page.on("request", lambda request: request.url.endswith("/api/me/model/file") and downloads.append(request))
+    page.goto("/")
+    sign_in(page, member.email, member.password)
+    expect(page.locator(f'html[data-device-model="{org_id}/v1"]')).to_have_count(1, timeout=90_000)
+    assert len(downloads) == 1 and downloads[0].headers["authorization"].startswith("Bearer ")
+    kept = page.evaluate(
+        "async () => (await (await caches.open('org-models')).keys()).map((request) => new URL(request.url).search)"
+    )
+    assert len(kept) == 1 and kept[0].startswith("?sha256=")
+    page.reload()  # a new page: the file comes from the device's cache, not the network
+    expect(page.locator(f'html[data-device-model="{org_id}/v1"]')).to_have_count(1, timeout=90_000)
+    assert len(downloads) == 1
