@@ -99,6 +99,13 @@ export const api = {
   feedback: (id, body) => send("POST", `/api/classifications/${encodeURIComponent(id)}/feedback`, { json: body }),
   stats: () => send("GET", "/api/stats"),
   orgStats: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/stats`),
+  orgModels: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/models`),
+  registerModel: (orgId, body) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models`, { json: body }),
+  pinModel: (orgId, version) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models/${encodeURIComponent(version)}/pin`),
+  rollBackModel: (orgId) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models/rollback`),
+  startRollout: (orgId, version, share) =>
+    send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models/${encodeURIComponent(version)}/rollout`, { json: { share } }),
+  stopRollout: (orgId) => send("DELETE", `/api/orgs/${encodeURIComponent(orgId)}/models/rollout`),
   invitations: () => send("GET", "/api/invitations"),
   acceptInvitation: (id) => send("POST", `/api/invitations/${encodeURIComponent(id)}/accept`),
   declineInvitation: (id) => send("POST", `/api/invitations/${encodeURIComponent(id)}/decline`),

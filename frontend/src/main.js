@@ -21,6 +21,7 @@ const routes = {
   "/batch": { nav: "batch", title: "Batch", load: () => import("./views/batch.js") },
   "/history": { nav: "history", title: "History", load: async () => historyView },
   "/dashboard": { nav: "dashboard", title: "Dashboard", load: () => import("./views/dashboard.js") },
+  "/models": { nav: "models", title: "Models", load: () => import("./views/models.js") },
   "/account": { nav: "account", title: "Account", load: async () => account },
   "/jobs": { nav: "jobs", title: "Bulk jobs", load: () => import("./views/jobs.js") },
 };
@@ -49,6 +50,7 @@ async function render() {
   // an organisation may have analytics switched off: then there is no dashboard to offer
   nav.querySelector('[data-nav="dashboard"]').hidden = Boolean(session.me) && !hasFeature("analytics");
   nav.querySelector('[data-nav="jobs"]').hidden = !isOrgAdmin(); // bulk jobs are the org admins' alone
+  nav.querySelector('[data-nav="models"]').hidden = !isOrgAdmin();
   if (!session.user) {
     leaveView = landing.render(main, { navigate });
     return;

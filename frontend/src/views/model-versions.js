@@ -1,0 +1,116 @@
+// An org's model versions as its admins see them (GET /api/orgs/<org>/models): what serves the org, each version
+// with its validation report, and the actions an admin takes from there: pin, roll back, roll out to a share.
+import { h, formatDate, uid } from "../dom.js";
+import { formatBytes } from "../errors.js";
+
+const STATUS_NAMES = { validating: "Validating…", ready: "Ready", rejected: "Rejected" };
+const CHECK_MARKS = { passed: "Passed", failed: "Failed", skipped: "Skipped" };
+
+/** What serves the org now, with roll back and stop rollout. */
+export function servingSummary(listing, act) {
+  const { pinned, history = [], rollout } = listing;
+  const previous = history.at(-1);
+  return h(
+    "section",
+    { class: "card model-serving", "aria-labelledby": "model-serving-heading" },
+    h("h2", { id: "model-serving-heading" }, "Serving your organisation"),
+    h("p", { "data-testid": "model-pinned" }, pinned ? `Pinned: ${pinned}` : "Pinned: none (the shipped model your organisation chose)"),
+    rollout
+      ? h(
+          "p",
+          { "data-testid": "model-rollout" },
+          `Rollout: ${rollout.version} to ${rollout.share}% of your users (the same users each time); the others get ${pinned ?? "the shipped model"}. `,
+          h("button", { type: "button", class: "button secondary small", onclick: () => act("stop-rollout") }, "Stop the rollout"),
+        )
+      : null,
+    previous
+      ? h("button", { type: "button", class: "button secondary", onclick: () => act("rollback") }, `Roll back to ${previous}`)
+      : h("p", { class: "hint" }, "No earlier version to roll back to."),
+  );
+}
+
+function reportTable(report) {
+  if (!report) return h("p", { class: "hint" }, "The validation function has not reported yet.");
+  return h(
+    "table",
+    { class: "report-table" },
+    h("caption", { class: "visually-hidden" }, "Validation checks"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Check"), h("th", { scope: "col" }, "Result"), h("th", { scope: "col" }, "Detail"))),
+    h(
+      "tbody",
+      {},
+      report.checks.map((check) =>
+        h(
+          "tr",
+          { class: `check-${check.status}`, "data-check": check.name },
+          h("th", { scope: "row" }, check.name),
+          h("td", {}, CHECK_MARKS[check.status] ?? check.status),
+          h("td", {}, check.detail),
+        ),
+      ),
+    ),
+  );
+}
+
+function rolloutControl(version, act) {
+  const id = uid("rollout-share");
+  const share = h("input", { id, type: "number", min: 1, max: 99, step: 1, value: 10, class: "share-input" });
+  return h(
+    "span",
+    { class: "rollout-control" },
+    h("label", { for: id }, "Share of users (%)"),
+    share,
+    h("button", { type: "button", class: "button secondary small", onclick: () => act("rollout", version.version, Number(share.value)) }, "Roll out"),
+  );
+}
+
+/** One version: its facts, its report (open while it is the one just uploaded or it was rejected), its actions. */
+function versionCard(version, listing, act, { open }) {
+  const isPinned = version.version === listing.pinned;
+  const inRollout = version.version === listing.rollout?.version;
+  const ready = version.status === "ready";
+  return h(
+    "article",
+    { class: `card model-version status-${version.status}`, "data-testid": "model-version", "data-version": version.version, "data-status": version.status },
+    h(
+      "h3",
+      {},
+      `${version.version} · ${version.name}`,
+      isPinned ? h("span", { class: "badge" }, "Pinned") : null,
+      inRollout ? h("span", { class: "badge" }, `Rollout ${listing.rollout.share}%`) : null,
+    ),
+    h(
+      "p",
+      { class: "meta" },
+      h("span", { class: "model-status" }, STATUS_NAMES[version.status] ?? version.status),
+      ` · ${version.labels?.length ?? 0} labels · ${formatBytes(version.bytes ?? 0)} · uploaded by ${version.uploadedBy?.email ?? "an admin"}`,
+      version.createdAt ? ` on ${formatDate(version.createdAt)}` : "",
+    ),
+    version.notes ? h("p", {}, version.notes) : null,
+    version.status === "rejected" && version.report?.reasons?.length
+      ? h("ul", { class: "error-text", "aria-label": "Why it was rejected" }, version.report.reasons.map((reason) => h("li", {}, reason)))
+      : null,
+    h("details", { open: open || version.status === "rejected" }, h("summary", {}, "Validation report"), reportTable(version.report)),
+    ready && !isPinned
+      ? h(
+          "div",
+          { class: "version-actions" },
+          h("button", { type: "button", class: "button primary small", onclick: () => act("pin", version.version) }, `Pin ${version.version}`),
+          inRollout ? null : rolloutControl(version, act),
+        )
+      : null,
+  );
+}
+
+/** Newest first. `act(action, version?, share?)` performs an admin action; `openVersion` shows its report open. */
+export function versionList(listing, act, { openVersion = null } = {}) {
+  const versions = [...(listing.versions ?? [])].reverse();
+  return h(
+    "section",
+    { "aria-labelledby": "model-versions-heading" },
+    h("h2", { id: "model-versions-heading" }, "Versions"),
+    versions.length
+      ? versions.map((version) => versionCard(version, listing, act, { open: version.version === openVersion }))
+      : h("p", { class: "hint" }, "No versions yet: add one above."),
+  );
+}

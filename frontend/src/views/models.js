@@ -1,0 +1,77 @@
+// The organisation's own models, for its admins (docs/models.md): add a version (upload with progress), follow its
+// validation until the validation function decides ready or rejected, and choose what serves the org: pin, roll
+// back, roll out to a share of its users. Everyone else is told who can.
+import { api } from "../api.js";
+import { h, mount, toast } from "../dom.js";
+import { explain, sentence } from "../errors.js";
+import { isOrgAdmin, session } from "../session.js";
+import { uploadForm } from "./model-upload.js";
+import { servingSummary, versionList } from "./model-versions.js";
+
+// While a version is validating the list is read again this often (the validation function takes seconds).
+const POLL_MS = 2000;
+
+const ACTIONS = {
+  pin: (orgId, version) => api.pinModel(orgId, version).then(() => `${version} now serves your organisation.`),
+  rollback: (orgId) => api.rollBackModel(orgId).then(({ serving }) => `Rolled back: ${serving} serves your organisation again.`),
+  rollout: (orgId, version, share) => api.startRollout(orgId, version, share).then(() => `${version} now serves ${share}% of your users.`),
+  "stop-rollout": (orgId) => api.stopRollout(orgId).then(() => "The rollout stopped: everyone gets the pinned version."),
+};
+
+export function render(main) {
+  if (!isOrgAdmin()) {
+    mount(main, h("h1", { tabindex: "-1" }, "Models"), h("p", {}, "Only an organisation's admins manage its models."));
+    return null;
+  }
+  const orgId = session.me.org;
+  const listHolder = h("div", { class: "model-list", "aria-live": "polite" }, h("p", { class: "loading", role: "status" }, "Loading the versions…"));
+  let openVersion = null;
+  let timer = null;
+  let left = false;
+
+  async function act(action, version, share) {
+    try {
+      toast(await ACTIONS[action](orgId, version, share));
+    } catch (error) {
+      toast(sentence(explain(error)), "error");
+    }
+    await refresh();
+  }
+
+  async function refresh() {
+    clearTimeout(timer);
+    let listing;
+    try {
+      listing = await api.orgModels(orgId);
+    } catch (error) {
+      if (!left) mount(listHolder, h("p", { class: "error-text", role: "alert" }, sentence(explain(error))));
+      return;
+    }
+    if (left) return;
+    mount(listHolder, servingSummary(listing, act), versionList(listing, act, { openVersion }));
+    if (listing.versions?.some((version) => version.status === "validating")) timer = setTimeout(refresh, POLL_MS);
+  }
+
+  mount(
+    main,
+    h(
+      "section",
+      { class: "models" },
+      h("h1", { tabindex: "-1" }, "Models"),
+      h("p", { class: "hint" }, `Your organisation (${orgId}) can run its own classifier: upload a version, check its report, then pin it or roll it out to some of your users first.`),
+      uploadForm({
+        orgId,
+        onRegistered: (registered) => {
+          openVersion = registered.version;
+          refresh();
+        },
+      }),
+      listHolder,
+    ),
+  );
+  refresh();
+  return () => {
+    left = true;
+    clearTimeout(timer);
+  };
+}
