@@ -215,3 +215,15 @@ def test_decodes_share_a_pixel_budget():
     assert peak[0] <= 100, "never more pixels in flight than the budget"
     with budget.reserve(100):  # every share was given back: the whole budget is free again
         pass
+
+
+@pytest.mark.parametrize("jpeg_draft", [True, False])
+def test_a_cards_jpeg_draft_decides_whether_the_model_sees_a_reduced_decode(jpeg_draft):
+    # the browser follows the same flag (frontend/src/ondevice/preprocess.js): both must read it the same way
+    data = encode(Image.effect_noise((1024, 768), 60).convert("RGB"), "JPEG", quality=90)
+    spec = {"size": 32, "mean": 127, "scale": 128, "dtype": "float32", "jpeg_draft": jpeg_draft}
+    result = images.prepare(data, 10 * MB, 40_000_000, spec)
+    drafted = preprocess.spec_input(preprocess.load_rgb(data, draft_size=32), spec)
+    in_full = preprocess.spec_input(preprocess.load_rgb(data, draft=False), spec)
+    assert not np.array_equal(drafted, in_full)
+    assert np.array_equal(result.model_input, drafted if jpeg_draft else in_full)

@@ -154,7 +154,7 @@ export function toInput(rgba, width, height, spec, { isJpeg = false } = {}) {
   if (unsupported.length || !["float32", "uint8", undefined].includes(spec.dtype)) {
     throw new Error(`This app cannot prepare the input this model's card describes (${unsupported.map(([key]) => `${key} ${spec[key]}`).join(", ") || `dtype ${spec.dtype}`}).`);
   }
-  // the server decodes every JPEG at the reduced scale (ml/images.py): a card has to say false to stop it here
+  // JPEGs are decoded at the reduced scale, as the server does (ml/images.py), unless the card says false
   const factor = isJpeg && (spec.jpeg_draft ?? true) ? draftFactor(width, height, spec.size) : 1;
   const reduced = reduceByBlocks(rgba, width, height, factor);
   const [left, top, right] = centerSquare(reduced.width, reduced.height);

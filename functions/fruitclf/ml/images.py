@@ -146,8 +146,10 @@ def prepare(data: bytes, max_bytes: int, max_pixels: int, spec: dict | None = No
         with _budget(max_pixels).reserve(source_size[0] * source_size[1]):
             if source_format in preprocess.DRAFT_FORMATS:
                 # libjpeg decodes at a reduced scale (1/2 to 1/8): one pass at the model's scale (both sides
-                # >= 224, exactly training's transform) and one at the stored copy's (>= 1024), never full size.
-                model_input = _model_input(preprocess.load_rgb(data, draft_size=side), spec)
+                # >= 224, exactly training's transform; in full when the card says `jpeg_draft: false`) and one
+                # at the stored copy's (>= 1024).
+                draft = spec is None or spec.get("jpeg_draft", True)
+                model_input = _model_input(preprocess.load_rgb(data, draft=draft, draft_size=side), spec)
                 jpeg = _stored_jpeg(preprocess.load_rgb(data, draft_size=STORED_MAX_SIDE))
             else:
                 rgb = preprocess.load_rgb(data)
