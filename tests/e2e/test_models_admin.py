@@ -146,3 +146,35 @@ def test_members_have_no_models_section(page: Page, org_admin):
     expect(page.get_by_role("link", name="Models")).to_be_hidden()
     page.goto("/models")
     expect(page.get_by_text("Only an organisation's admins manage its models.")).to_be_visible()
+
+
+def test_a_versions_accuracy_check_shows_beside_the_model_serving_the_org(page: Page, org_admin):
+    org_id, admin = org_admin
+    # The validation function records the check in the version's report (docs/models.md, "The accuracy check");
+    # written here behind the API, as it leaves it, so that this test reads only what the page makes of it.
+    accuracy = {
+        "photos": 4,
+        "candidate": {"model": f"{org_id}/v2", "photos": 3, "correct": 1, "top1": 0.3333, "unknownLabels": 1},
+        "serving": {"model": f"{org_id}/v1", "photos": 3, "correct": 2, "top1": 0.6667, "unknownLabels": 1},
+    }
+    emulators.firestore().document("orgs", org_id, "modelVersions", "v2").set(
+        {
+            "name": "v2",
+            "status": "ready",
+            "sha256": "0" * 64,
+            "bytes": 832,
+            "labels": LABELS,
+            "card": om.card(),
+            "report": {"status": "ready", "reasons": [], "checks": [], "accuracy": accuracy},
+            "createdAt": 1,
+        }
+    )
+    page.goto("/")
+    sign_in(page, admin.email, admin.password)
+    page.get_by_role("link", name="Models").click()
+    check = version_card(page, "v2").get_by_role("region", name="Accuracy check")
+    expect(check).to_contain_text("Accuracy on your 4 corrected photos")
+    expect(check.locator(f'tr[data-model="{org_id}/v2"]')).to_contain_text("1 of 3")
+    expect(check.locator(f'tr[data-model="{org_id}/v2"]')).to_contain_text("33%")
+    expect(check.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("(serving now)")
+    expect(check.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("67%")

@@ -1,6 +1,6 @@
 // An org's model versions as its admins see them (GET /api/orgs/<org>/models): what serves the org, each version
 // with its validation report, and the actions an admin takes from there: pin, roll back, roll out to a share.
-import { h, formatDate, uid } from "../dom.js";
+import { h, formatDate, percent, uid } from "../dom.js";
 import { formatBytes } from "../errors.js";
 
 const STATUS_NAMES = { validating: "Validating…", ready: "Ready", rejected: "Rejected" };
@@ -52,6 +52,37 @@ function reportTable(report) {
   );
 }
 
+/** The accuracy check (report.accuracy): the version and the one serving the org, on the org's corrected photos. */
+function accuracyComparison(accuracy) {
+  if (!accuracy) return null;
+  const row = (role, side) =>
+    h(
+      "tr",
+      { "data-model": side.model },
+      h("th", { scope: "row" }, `${side.model} (${role})`),
+      h("td", {}, `${side.correct} of ${side.photos}`),
+      h("td", {}, side.top1 == null ? "—" : percent(side.top1)),
+      h("td", {}, String(side.unknownLabels ?? 0)),
+    );
+  return h(
+    "section",
+    { class: "accuracy-check", "aria-label": "Accuracy check" },
+    h("h4", {}, `Accuracy on your ${accuracy.photos} corrected photos`),
+    accuracy.photos
+      ? h(
+          "table",
+          { class: "report-table" },
+          h(
+            "thead",
+            {},
+            h("tr", {}, h("th", { scope: "col" }, "Model"), h("th", { scope: "col" }, "Right"), h("th", { scope: "col" }, "Top-1"), h("th", { scope: "col" }, "Labels it lacks")),
+          ),
+          h("tbody", {}, row("this version", accuracy.candidate), accuracy.serving ? row("serving now", accuracy.serving) : null),
+        )
+      : h("p", { class: "hint" }, "No corrected photos yet: feedback from your members fills this check."),
+  );
+}
+
 function rolloutControl(version, act) {
   const id = uid("rollout-share");
   const share = h("input", { id, type: "number", min: 1, max: 99, step: 1, value: 10, class: "share-input" });
@@ -90,6 +121,7 @@ function versionCard(version, listing, act, { open }) {
     version.status === "rejected" && version.report?.reasons?.length
       ? h("ul", { class: "error-text", "aria-label": "Why it was rejected" }, version.report.reasons.map((reason) => h("li", {}, reason)))
       : null,
+    accuracyComparison(version.report?.accuracy),
     h("details", { open: open || version.status === "rejected" }, h("summary", {}, "Validation report"), reportTable(version.report)),
     ready && !isPinned
       ? h(
