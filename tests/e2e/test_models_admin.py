@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from actions import sign_in
 from playwright.sync_api import Page, expect
 
@@ -52,6 +53,12 @@ def add_version(page: Page, folder, version: str, notes: str = "") -> None:
     expect(form.get_by_role("status")).to_contain_text(f"{version} is registered")
 
 
+def open_models_page(page: Page, admin) -> None:
+    page.goto("/")
+    sign_in(page, admin.email, admin.password)
+    page.get_by_role("link", name="Models").click()
+
+
 def version_card(page: Page, version: str):
     return page.locator(f'[data-testid="model-version"][data-version="{version}"]')
 
@@ -64,9 +71,7 @@ def test_an_admin_uploads_validates_pins_rolls_out_and_rolls_back(
     page: Page, org_admin, tmp_path, screenshot, axe_violations
 ):
     org_id, admin = org_admin
-    page.goto("/")
-    sign_in(page, admin.email, admin.password)
-    page.get_by_role("link", name="Models").click()
+    open_models_page(page, admin)
     expect(page.get_by_role("heading", name="Models", exact=True)).to_be_visible()
     expect(page.get_by_test_id("model-pinned")).to_have_text("Pinned: none (the shipped model your organisation chose)")
 
@@ -121,9 +126,7 @@ def test_a_refused_registration_is_explained_on_the_form(page: Page, org_admin, 
     org_id, admin = org_admin
     om.upload(org_id, "v1", LABELS)
     assert om.register(admin, org_id, "v1").status_code == 202
-    page.goto("/")
-    sign_in(page, admin.email, admin.password)
-    page.get_by_role("link", name="Models").click()
+    open_models_page(page, admin)
     form = page.get_by_role("form", name="Add a version")
     form.get_by_label("Version").fill("v1")
     folder = version_files(tmp_path, "again", tm.classifier(classes=3))
@@ -169,12 +172,39 @@ def test_a_versions_accuracy_check_shows_beside_the_model_serving_the_org(page: 
             "createdAt": 1,
         }
     )
-    page.goto("/")
-    sign_in(page, admin.email, admin.password)
-    page.get_by_role("link", name="Models").click()
+    open_models_page(page, admin)
     check = version_card(page, "v2").get_by_role("region", name="Accuracy check")
     expect(check).to_contain_text("Accuracy on your 4 corrected photos")
     expect(check.locator(f'tr[data-model="{org_id}/v2"]')).to_contain_text("1 of 3")
     expect(check.locator(f'tr[data-model="{org_id}/v2"]')).to_contain_text("33%")
     expect(check.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("(serving now)")
     expect(check.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("67%")
+
+
+def test_each_versions_figures_show_side_by_side_on_the_models_page_and_the_dashboard(page: Page, org_admin):
+    org_id, admin = org_admin
+    member = emulators.join_org(emulators.sign_up(), org_id, "member")
+    for version, bias in (("v1", 0.0), ("v2", 0.5)):
+        assert om.add_version(admin, org_id, version, LABELS, tm.classifier(classes=3, bias=bias))["status"] == "ready"
+    answers = []
+    for version in ("v1", "v2", "v2"):
+        assert om.pin(admin, org_id, version).status_code == 200
+        answers.append(om.classify(member).json())
+    assert [a["modelVersion"] for a in answers] == [f"{org_id}/v1", f"{org_id}/v2", f"{org_id}/v2"]
+    feedback = requests.post(
+        f"{emulators.API}/classifications/{answers[0]['id']}/feedback",
+        json={"correct": True},
+        headers=member.headers,
+        timeout=60,
+    )
+    assert feedback.status_code == 200, feedback.text
+
+    open_models_page(page, admin)
+    figures = page.get_by_test_id("version-figures")
+    expect(figures.locator(f'tr[data-model="{org_id}/v2"] td').first).to_have_text("2")
+    expect(figures.locator(f'tr[data-model="{org_id}/v1"] td').first).to_have_text("1")
+    expect(figures.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("100% of 1")
+    page.get_by_role("link", name="Dashboard").click()
+    on_dashboard = page.get_by_test_id("version-figures")
+    expect(on_dashboard.locator(f'tr[data-model="{org_id}/v2"] td').first).to_have_text("2")
+    expect(on_dashboard.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("100% of 1")

@@ -20,6 +20,7 @@ import { h, labelName, mount, percent } from "../dom.js";
 import { explain, sentence } from "../errors.js";
 import { isOrgAdmin, limits, session } from "../session.js";
 import { jobNotices } from "./job-notices.js";
+import { versionFigures } from "./model-versions.js";
 
 Chart.register(ArcElement, BarController, BarElement, CategoryScale, DoughnutController, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip);
 
@@ -38,7 +39,7 @@ export function render(main) {
     try {
       const orgId = isOrgAdmin() ? session.me.org : null;
       const [mine, org, notices] = await Promise.all([api.stats(), orgId ? api.orgStats(orgId) : null, orgId ? jobNotices(orgId) : null]);
-      mount(body, notices, statsSection("Your classifications", mine, "mine"), org ? statsSection(`Organisation: ${orgId}`, org, "org") : null, org?.ops ? opsSection(org.ops) : null);
+      mount(body, notices, statsSection("Your classifications", mine, "mine"), org ? statsSection(`Organisation: ${orgId}`, org, "org") : null, org?.models ? versionFigures(org.models) : null, org?.ops ? opsSection(org.ops) : null);
       for (const { canvas, config } of pending) charts.push(new Chart(canvas, config));
       pending = [];
     } catch (error) {

@@ -3,7 +3,7 @@
 import { h, formatDate, percent, uid } from "../dom.js";
 import { formatBytes } from "../errors.js";
 
-const STATUS_NAMES = { validating: "Validating…", ready: "Ready", rejected: "Rejected" };
+const STATUS_NAMES = { validating: "Validating…", ready: "Ready", rejected: "Rejected", deleted: "Deleted" };
 const CHECK_MARKS = { passed: "Passed", failed: "Failed", skipped: "Skipped" };
 
 /** What serves the org now, with roll back and stop rollout. */
@@ -144,5 +144,53 @@ export function versionList(listing, act, { openVersion = null } = {}) {
     versions.length
       ? versions.map((version) => versionCard(version, listing, act, { open: version.version === openVersion }))
       : h("p", { class: "hint" }, "No versions yet: add one above."),
+  );
+}
+
+const rate = (value) => (value == null ? "—" : percent(value));
+const ms = (value) => (value == null ? "—" : `${Math.round(value)} ms`);
+
+/** Each model that answered the org side by side (GET /api/orgs/<org>/stats `models`), most used first: what an
+ *  admin decides a pin or a rollout from. Shown on the Models page and the dashboard. */
+export function versionFigures(models) {
+  return h(
+    "section",
+    { class: "version-figures", "aria-labelledby": "version-figures-heading", "data-testid": "version-figures" },
+    h("h2", { id: "version-figures-heading" }, "How each version did"),
+    models?.length
+      ? h(
+          "div",
+          { class: "table-scroll" },
+          h(
+            "table",
+            { class: "report-table" },
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                ["Model", "Classifications", "Not sure", "Right by feedback", "Latency p50", "p95"].map((name) => h("th", { scope: "col" }, name)),
+              ),
+            ),
+            h(
+              "tbody",
+              {},
+              models.map((row) =>
+                h(
+                  "tr",
+                  { "data-model": row.model },
+                  h("th", { scope: "row" }, row.model),
+                  h("td", {}, String(row.requests)),
+                  h("td", {}, rate(row.abstainRate)),
+                  h("td", {}, row.feedback.n ? `${rate(row.feedback.accuracy)} of ${row.feedback.n}` : "—"),
+                  h("td", {}, ms(row.latencyMs?.p50)),
+                  h("td", {}, ms(row.latencyMs?.p95)),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "hint" }, "No classifications yet: the figures fill in as your members classify."),
   );
 }

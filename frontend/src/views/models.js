@@ -6,7 +6,7 @@ import { h, mount, toast } from "../dom.js";
 import { explain, sentence } from "../errors.js";
 import { isOrgAdmin, session } from "../session.js";
 import { uploadForm } from "./model-upload.js";
-import { servingSummary, versionList } from "./model-versions.js";
+import { servingSummary, versionFigures, versionList } from "./model-versions.js";
 
 // While a version is validating the list is read again this often (the validation function takes seconds).
 const POLL_MS = 2000;
@@ -40,15 +40,16 @@ export function render(main) {
 
   async function refresh() {
     clearTimeout(timer);
-    let listing;
+    let listing, stats;
     try {
-      listing = await api.orgModels(orgId);
+      // the figures are a help, not a must: an org without analytics still manages its versions
+      [listing, stats] = await Promise.all([api.orgModels(orgId), api.orgStats(orgId).catch(() => null)]);
     } catch (error) {
       if (!left) mount(listHolder, h("p", { class: "error-text", role: "alert" }, sentence(explain(error))));
       return;
     }
     if (left) return;
-    mount(listHolder, servingSummary(listing, act), versionList(listing, act, { openVersion }));
+    mount(listHolder, servingSummary(listing, act), stats ? versionFigures(stats.models) : null, versionList(listing, act, { openVersion }));
     if (listing.versions?.some((version) => version.status === "validating")) timer = setTimeout(refresh, POLL_MS);
   }
 
