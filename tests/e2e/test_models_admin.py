@@ -53,6 +53,12 @@ def add_version(page: Page, folder, version: str, notes: str = "") -> None:
     expect(form.get_by_role("status")).to_contain_text(f"{version} is registered")
 
 
+def give_feedback(user, classification_id: str, body: dict) -> requests.Response:
+    return requests.post(
+        f"{emulators.API}/classifications/{classification_id}/feedback", json=body, headers=user.headers, timeout=60
+    )
+
+
 def open_models_page(page: Page, admin) -> None:
     page.goto("/")
     sign_in(page, admin.email, admin.password)
@@ -153,32 +159,24 @@ def test_members_have_no_models_section(page: Page, org_admin):
 
 def test_a_versions_accuracy_check_shows_beside_the_model_serving_the_org(page: Page, org_admin):
     org_id, admin = org_admin
-    # The validation function records the check in the version's report (docs/models.md, "The accuracy check");
-    # written here behind the API, as it leaves it, so that this test reads only what the page makes of it.
-    accuracy = {
-        "photos": 4,
-        "candidate": {"model": f"{org_id}/v2", "photos": 3, "correct": 1, "top1": 0.3333, "unknownLabels": 1},
-        "serving": {"model": f"{org_id}/v1", "photos": 3, "correct": 2, "top1": 0.6667, "unknownLabels": 1},
-    }
-    emulators.firestore().document("orgs", org_id, "modelVersions", "v2").set(
-        {
-            "name": "v2",
-            "status": "ready",
-            "sha256": "0" * 64,
-            "bytes": 832,
-            "labels": LABELS,
-            "card": om.card(),
-            "report": {"status": "ready", "reasons": [], "checks": [], "accuracy": accuracy},
-            "createdAt": 1,
-        }
-    )
+    member = emulators.join_org(emulators.sign_up(), org_id, "member")
+    assert om.add_version(admin, org_id, "v1", LABELS)["status"] == "ready"
+    assert om.pin(admin, org_id, "v1").status_code == 200
+    for color in ((200, 40, 40), (40, 200, 40)):  # two corrected photos: a red apple, a green pear
+        answer = om.classify(member, color=color).json()
+        assert give_feedback(member, answer["id"], {"correct": True}).status_code == 200
+    v2 = om.add_version(admin, org_id, "v2", LABELS, tm.classifier(classes=3, bias=0.5))
+    accuracy = v2["report"]["accuracy"]  # what the validation function measured
+    assert accuracy["photos"] == 2 and accuracy["serving"]["model"] == f"{org_id}/v1"
+
     open_models_page(page, admin)
     check = version_card(page, "v2").get_by_role("region", name="Accuracy check")
-    expect(check).to_contain_text("Accuracy on your 4 corrected photos")
-    expect(check.locator(f'tr[data-model="{org_id}/v2"]')).to_contain_text("1 of 3")
-    expect(check.locator(f'tr[data-model="{org_id}/v2"]')).to_contain_text("33%")
-    expect(check.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("(serving now)")
-    expect(check.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("67%")
+    expect(check).to_contain_text("Accuracy on your 2 corrected photos")
+    for role, side in (("this version", accuracy["candidate"]), ("serving now", accuracy["serving"])):
+        row = check.locator(f'tr[data-model="{side["model"]}"]')
+        expect(row).to_contain_text(f"({role})")
+        expect(row).to_contain_text(f"{side['correct']} of {side['photos']}")
+        expect(row).to_contain_text(f"{round(side['top1'] * 100)}%")
 
 
 def test_each_versions_figures_show_side_by_side_on_the_models_page_and_the_dashboard(page: Page, org_admin):
@@ -191,13 +189,7 @@ def test_each_versions_figures_show_side_by_side_on_the_models_page_and_the_dash
         assert om.pin(admin, org_id, version).status_code == 200
         answers.append(om.classify(member).json())
     assert [a["modelVersion"] for a in answers] == [f"{org_id}/v1", f"{org_id}/v2", f"{org_id}/v2"]
-    feedback = requests.post(
-        f"{emulators.API}/classifications/{answers[0]['id']}/feedback",
-        json={"correct": True},
-        headers=member.headers,
-        timeout=60,
-    )
-    assert feedback.status_code == 200, feedback.text
+    assert give_feedback(member, answers[0]["id"], {"correct": True}).status_code == 200
 
     open_models_page(page, admin)
     figures = page.get_by_test_id("version-figures")
