@@ -187,3 +187,29 @@ def test_a_staged_rollout_sends_the_same_share_of_users_to_the_candidate_until_p
     assert om.pin(admin, org, "v2").json() == {"serving": "v2", "history": ["v1"]}
     assert om.classify(users[False][0]).json()["modelVersion"] == f"{org}/v2"
     assert "modelRollout" not in emulators.firestore().document("orgs", org).get().to_dict()
+
+
+def test_an_upload_a_refused_registration_left_behind_goes_at_the_next_registration_once_stale(
+    org, admin, app_client, monkeypatch
+):
+    """A refusal writes nothing, so its upload stays (the admin may fix a file and retry); once a day old it goes
+    when the org next registers a version, while a newer upload beside it stays. In-process, with the service's
+    clock moved a day on: the objects' own `updated` times, as the bucket reports them, decide."""
+    from fruitclf.service import org_models
+
+    bucket = emulators.bucket()
+    om.upload(org, "abandoned", LABELS_A)
+    refused = app_client.post(f"/api/orgs/{org}/models", headers=admin.headers, json={"version": "v1", "notes": 7})
+    assert refused.status_code == 400
+    assert len(list(bucket.list_blobs(prefix=f"orgs/{org}/models/uploads/abandoned/"))) == 3, "a refusal keeps it"
+    newer = f"orgs/{org}/models/uploads/in-progress/labels.txt"
+    bucket.blob(newer).upload_from_string(b"apple")
+    om.upload(org, "second-try", LABELS_A)
+
+    a_day_after_the_newer = bucket.get_blob(newer).updated + org_models.ABANDONED_UPLOAD_AGE
+    monkeypatch.setattr(org_models, "utcnow", lambda: a_day_after_the_newer)
+    registered = app_client.post(
+        f"/api/orgs/{org}/models", headers=admin.headers, json={"version": "v1", "upload": "second-try"}
+    )
+    assert registered.status_code == 202, registered.get_json()
+    assert {b.name for b in bucket.list_blobs(prefix=f"orgs/{org}/models/uploads/")} == {newer}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from google.api_core import exceptions as gexc
 
@@ -73,6 +74,12 @@ def stat(path: str) -> ObjectInfo | None:
 def list_names(prefix: str, limit: int) -> list[str]:
     """The names of the objects under `prefix`, at most `limit` (in name order)."""
     return [blob.name for blob in bucket().list_blobs(prefix=prefix, max_results=limit, timeout=60)]
+
+
+def list_older_than(prefix: str, cutoff: datetime, limit: int) -> list[str]:
+    """The names of the objects under `prefix` last written before `cutoff`, from the first `limit` listed."""
+    blobs = bucket().list_blobs(prefix=prefix, max_results=limit, timeout=60)
+    return [blob.name for blob in blobs if blob.updated is not None and blob.updated < cutoff]
 
 
 def put(path: str, data: bytes, content_type: str) -> None:

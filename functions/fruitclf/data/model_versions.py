@@ -28,8 +28,13 @@ VersionDocument = dict[str, Any]
 Check = Callable[[str, VersionDocument | None], None]
 
 
+def uploads_prefix(org_id: str) -> str:
+    """The folder the org's admins upload model files to (storage.rules), one subfolder per upload."""
+    return f"orgs/{org_id}/models/uploads/"
+
+
 def upload_path(org_id: str, upload: str, file: str) -> str:
-    return f"orgs/{org_id}/models/uploads/{upload}/{file}"
+    return f"{uploads_prefix(org_id)}{upload}/{file}"
 
 
 def model_path(org_id: str, version: str) -> str:

@@ -8,6 +8,7 @@ within the org config cache's 30 s (service/orgs.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -19,6 +20,7 @@ from .. import errors
 from ..config import settings
 from ..data import accounts, blobs, jobs, model_versions
 from ..data import orgs as org_docs
+from ..data.clock import utcnow
 from ..ml.loaded_models import LoadedModels, resident_bytes
 from ..ml.model import Classifier, default_model_id, get_classifier, labels_from_text
 from . import access, identity, orgs
@@ -128,7 +130,21 @@ def register(caller: Caller, org_id: str, read_body: Callable[[], dict[str, Any]
         raise
     for file in model_versions.UPLOAD_FILES:
         blobs.delete_quietly(model_versions.upload_path(org_id, upload, file))
+    _sweep_abandoned_uploads(org_id)
     return {"version": version, **doc}
+
+
+ABANDONED_UPLOAD_AGE = dt.timedelta(days=1)
+SWEEP_AT_MOST = 300
+
+
+def _sweep_abandoned_uploads(org_id: str) -> None:
+    """A refused registration leaves its upload (a refusal writes nothing, and the admin may fix one file and try
+    again); what was left there for a day goes at the org's next successful registration, so uploads never pile
+    up in a folder no one lists."""
+    cutoff = utcnow() - ABANDONED_UPLOAD_AGE
+    for name in blobs.list_older_than(model_versions.uploads_prefix(org_id), cutoff, SWEEP_AT_MOST):
+        blobs.delete_quietly(name)
 
 
 CONTENT_TYPES = {
