@@ -148,6 +148,8 @@ def test_a_card_may_flag_logits():
         ({"crop": "pad"}, "only 'center_square'"),
         ({"color": "BGR"}, "only 'RGB'"),
         ({"alpha_background": [0, 0, 256]}, "alpha_background"),
+        ({"alpha_background": [0, 0, 0]}, "only [255, 255, 255]"),  # serving always composites onto white
+        ({"exif_orientation": False}, "only True"),  # serving always turns a photo as its EXIF says
         ({"jpeg_draft": "yes"}, "jpeg_draft"),
     ],
 )

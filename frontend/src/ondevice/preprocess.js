@@ -138,7 +138,7 @@ export function centerSquare(width, height) {
 }
 
 // The values the server supports for these keys (ml/model_checks.py): a card may leave them out.
-const FIXED = { crop: "center_square", resize: "bilinear_antialias", layout: "NHWC", color: "RGB" };
+const FIXED = { crop: "center_square", resize: "bilinear_antialias", layout: "NHWC", color: "RGB", exif_orientation: true, alpha_background: "255,255,255" };
 const perChannel = (value) => (Array.isArray(value) ? value.map(Number) : [value, value, value].map(Number));
 
 /**
@@ -150,7 +150,7 @@ const perChannel = (value) => (Array.isArray(value) ? value.map(Number) : [value
  * @returns {Float32Array|Uint8Array} size * size * 3, NHWC (Uint8Array when the card's dtype is uint8)
  */
 export function toInput(rgba, width, height, spec, { isJpeg = false } = {}) {
-  const unsupported = Object.entries(FIXED).filter(([key, value]) => (spec[key] ?? value) !== value);
+  const unsupported = Object.entries(FIXED).filter(([key, value]) => String(spec[key] ?? value) !== String(value));
   if (unsupported.length || !["float32", "uint8", undefined].includes(spec.dtype)) {
     throw new Error(`This app cannot prepare the input this model's card describes (${unsupported.map(([key]) => `${key} ${spec[key]}`).join(", ") || `dtype ${spec.dtype}`}).`);
   }
