@@ -102,6 +102,7 @@ export const api = {
   orgModels: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/models`),
   registerModel: (orgId, body) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models`, { json: body }),
   pinModel: (orgId, version) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models/${encodeURIComponent(version)}/pin`),
+  deleteModel: (orgId, version) => send("DELETE", `/api/orgs/${encodeURIComponent(orgId)}/models/${encodeURIComponent(version)}`),
   rollBackModel: (orgId) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models/rollback`),
   startRollout: (orgId, version, share) =>
     send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models/${encodeURIComponent(version)}/rollout`, { json: { share } }),

@@ -127,6 +127,15 @@ def test_an_admin_uploads_validates_pins_rolls_out_and_rolls_back(
     expect(page.get_by_test_id("model-pinned")).to_have_text("Pinned: v1")
     assert org_doc(org_id)["modelVersion"] == "v1"
 
+    # What serves nobody can be deleted (asked twice); what serves anyone offers no delete at all.
+    expect(version_card(page, "v1").get_by_role("button", name="Delete version v1")).to_have_count(0)
+    bad = version_card(page, "bad")
+    bad.get_by_role("button", name="Delete version bad").click()
+    bad.get_by_role("button", name="Yes, delete").click()
+    expect(version_card(page, "bad")).to_have_attribute("data-status", "deleted")
+    assert om.version_doc(org_id, "bad")["status"] == "deleted"
+    assert not emulators.bucket().blob(f"orgs/{org_id}/models/versions/bad/model.tflite").exists()
+
 
 def test_a_refused_registration_is_explained_on_the_form(page: Page, org_admin, tmp_path):
     org_id, admin = org_admin

@@ -1,6 +1,6 @@
 // An org's model versions as its admins see them (GET /api/orgs/<org>/models): what serves the org, each version
 // with its validation report, and the actions an admin takes from there: pin, roll back, roll out to a share.
-import { h, formatDate, percent, uid } from "../dom.js";
+import { h, formatDate, mount, percent, uid } from "../dom.js";
 import { formatBytes } from "../errors.js";
 
 const STATUS_NAMES = { validating: "Validating…", ready: "Ready", rejected: "Rejected", deleted: "Deleted" };
@@ -131,7 +131,28 @@ function versionCard(version, listing, act, { open }) {
           inRollout ? null : rolloutControl(version, act),
         )
       : null,
+    // what serves anyone (pinned, in a rollout) must be replaced first; the server says so too (409)
+    !isPinned && !inRollout && ["ready", "rejected"].includes(version.status) ? deleteControl(version, act) : null,
   );
+}
+
+/** Delete, asked twice: the version's file goes for good (its record and the history it made stay). */
+function deleteControl(version, act) {
+  const area = h("div", { class: "version-delete" });
+  const ask = () =>
+    mount(area, h("button", { type: "button", class: "button small danger-outline", "aria-label": `Delete version ${version.version}`, onclick: confirm }, "Delete"));
+  function confirm() {
+    const yes = h("button", { type: "button", class: "button small danger", onclick: () => act("delete", version.version) }, "Yes, delete");
+    mount(
+      area,
+      h("span", { class: "confirm-text" }, `Delete ${version.version}? Its history stays.`),
+      yes,
+      h("button", { type: "button", class: "button small secondary", onclick: ask }, "Cancel"),
+    );
+    yes.focus();
+  }
+  ask();
+  return area;
 }
 
 /** Newest first. `act(action, version?, share?)` performs an admin action; `openVersion` shows its report open. */

@@ -15,6 +15,7 @@ const ACTIONS = {
   pin: (orgId, version) => api.pinModel(orgId, version).then(() => `${version} now serves your organisation.`),
   rollback: (orgId) => api.rollBackModel(orgId).then(({ serving }) => `Rolled back: ${serving} serves your organisation again.`),
   rollout: (orgId, version, share) => api.startRollout(orgId, version, share).then(() => `${version} now serves ${share}% of your users.`),
+  delete: (orgId, version) => api.deleteModel(orgId, version).then(() => `${version} was deleted; the history it made stays.`),
   "stop-rollout": (orgId) => api.stopRollout(orgId).then(() => "The rollout stopped: everyone gets the pinned version."),
 };
 
