@@ -10,13 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from actions import both_answers, sign_in
+import requests
+from actions import both_answers, pick, sign_in, wait_until_held
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from support import emulators
 from support import org_models as om
 from support import tflite_models as tm
+from support.emulators import API
 
 PHOTOS = Path(__file__).resolve().parents[2] / ".cache" / "test-photos"
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -114,3 +116,32 @@ def test_the_org_model_file_comes_with_the_token_and_is_kept_by_its_hash(page: P
     page.reload()  # a new page: the file comes from the device's cache, not the network
     expect(page.locator(f'html[data-device-model="{org_id}/v1"]')).to_have_count(1, timeout=90_000)
     assert len(downloads) == 1
+
+
+def test_an_org_on_another_shipped_model_is_answered_by_the_server_not_the_devices_default(page: Page, tmp_path):
+    """Only the default model is built for the browser: a member of an org that chose another shipped model
+    (fruit-lite0-v5) must get no device answer from the default; the device stands aside and the server's answer,
+    from v5, shows. The upload is held until the device has given up, so a device answer could not hide behind it."""
+    org_id = emulators.make_org()
+    admin = emulators.join_org(emulators.sign_up(), org_id, "admin")
+    chosen = requests.patch(
+        f"{API}/orgs/{org_id}", json={"modelId": "fruit-lite0-v5"}, headers=admin.headers, timeout=30
+    )
+    assert chosen.status_code == 200, chosen.text
+    member = emulators.join_org(emulators.sign_up(), org_id, "member")
+    page.goto("/")
+    sign_in(page, member.email, member.password)
+    expect(page.get_by_role("heading", name="Classify a fruit")).to_be_visible()
+
+    held = []
+    page.route("**/api/classify", lambda route: held.append(route))
+    with page.expect_console_message(lambda m: "No answer from this device" in m.text, timeout=90_000) as refused:
+        pick(page, generated_photos(tmp_path)[0])
+    assert "fruit-lite0-v5 answers on the server only" in refused.value.text
+    expect(page.get_by_test_id("device-result")).to_have_count(0)
+    wait_until_held(page, held)
+    with page.expect_response("**/api/classify") as response_info:
+        held[0].continue_()
+    page.unroute("**/api/classify")
+    assert response_info.value.json()["modelVersion"] == "fruit-lite0-v5"
+    expect(page.get_by_test_id("result")).to_be_visible()

@@ -72,17 +72,17 @@ function savedServing(uid) {
   }
 }
 
-let serving = null; // {uid, at, card: Promise of the org version's card, or null for the default model}
-/** The card of the org version serving the signed-in user, null when the default model does. */
+let serving = null; // {uid, at, card: Promise of GET /api/me/model's answer, or null for the default model}
+/** What serves the signed-in user: GET /api/me/model's answer (an org version's card, or `version: null` and the
+ *  shipped model's `id`), null for a user outside any organisation (the default model). */
 function servingCard() {
   const uid = session.user?.uid;
   if (!uid || !session.me?.org) return Promise.resolve(null);
   if (serving?.uid === uid && Date.now() - serving.at < SERVING_MAX_AGE_MS) return serving.card;
   const card = api.deviceModel().then(
     (answer) => {
-      const found = answer.version ? answer : null;
-      localStorage.setItem(SAVED_SERVING, JSON.stringify({ uid, card: found }));
-      return found;
+      localStorage.setItem(SAVED_SERVING, JSON.stringify({ uid, card: answer }));
+      return answer;
     },
     (error) => {
       const saved = error.status === 0 ? savedServing(uid) : undefined; // offline: the last one known
@@ -145,7 +145,12 @@ function compile(model, { loadAndCompile }) {
 export async function loadDeviceModel() {
   const loaded = await platformOnce();
   const card = await servingCard();
-  const model = card ? orgModel(card) : defaultModel(loaded);
+  // An org may choose another shipped model (fruit-lite0-v5, say): only the default is built for the browser, so
+  // the device stands aside and the server answers, rather than answer with a model the org did not choose.
+  if (card && !card.version && card.id && card.id !== loaded.device.id) {
+    throw new Error(`Your organisation's model ${card.id} answers on the server only.`);
+  }
+  const model = card?.version ? orgModel(card) : defaultModel(loaded);
   const runnable = await compile(model, loaded);
   document.documentElement.dataset.deviceModel = model.id; // it answers offline from now on
   return { model, runnable, Tensor: loaded.Tensor };
