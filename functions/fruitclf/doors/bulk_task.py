@@ -11,12 +11,12 @@ import logging
 import re
 
 from ..service import bulk
-from ..service.jobs import MAX_CHUNKS
+from ..service.jobs import JOB_ID, MAX_CHUNKS
+from .upload_paths import ORG_ID
 
 log = logging.getLogger(__name__)
 
-_ORG_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-_JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+_ORG_ID = re.compile(ORG_ID)
 
 
 def on_chunk(data) -> dict:
@@ -38,7 +38,7 @@ def _well_formed(data) -> bool:
         isinstance(org, str)
         and bool(_ORG_ID.fullmatch(org))
         and isinstance(job, str)
-        and bool(_JOB_ID.fullmatch(job))
+        and bool(JOB_ID.fullmatch(job))
         and isinstance(chunk, int)
         and not isinstance(chunk, bool)
         and 0 <= chunk < MAX_CHUNKS

@@ -11,10 +11,11 @@ import logging
 import re
 
 from ..service import webhooks
+from .upload_paths import ORG_ID
 
 log = logging.getLogger(__name__)
 
-_ORG_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+_ORG_ID = re.compile(ORG_ID)
 _NOTICE = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 

@@ -3,18 +3,18 @@ to validate (orgs/<org>/models/versions/<version>/model.tflite).
 
 Kept apart from the trigger so that the Storage event handler can check a path before importing anything heavy:
 every object the server writes (users/<uid>/images/...) fires the same event, and is skipped here.
+`ORG_ID` is the shape of an org id wherever a door reads one from outside (paths here, task payloads).
 """
 
 from __future__ import annotations
 
 import re
 
+ORG_ID = r"[A-Za-z0-9-]{1,64}"
 _UPLOAD = re.compile(r"uploads/(?P<uid>[A-Za-z0-9_-]{1,128})/[^/]+")
 
 
-_MODEL_VERSION = re.compile(
-    r"orgs/(?P<org>[A-Za-z0-9-]{1,64})/models/versions/(?P<version>[a-z0-9.-]{1,40})/model\.tflite"
-)
+_MODEL_VERSION = re.compile(rf"orgs/(?P<org>{ORG_ID})/models/versions/(?P<version>[a-z0-9.-]{{1,40}})/model\.tflite")
 
 
 def model_version(path: str | None) -> tuple[str, str] | None:

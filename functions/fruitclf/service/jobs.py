@@ -33,7 +33,7 @@ PREFIX = "prefix"  # the kind of a job over a folder of images (the other: recla
 LIST_LIMIT = 50
 RESULTS_PAGE = 1_000
 _FOLDERS = re.compile(r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/){1,8}")
-_JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+JOB_ID = re.compile(r"[A-Za-z0-9]{1,64}")
 _enqueuers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="enqueue")
 
 
@@ -273,7 +273,7 @@ def _job(org_id: str, job_id: str) -> Document:
 
 
 def _require_id(job_id: str) -> None:
-    if not _JOB_ID.fullmatch(job_id):
+    if not JOB_ID.fullmatch(job_id):
         _raise_not_found()
 
 
