@@ -40,7 +40,7 @@ def per_model(summary: Summary) -> list[dict[str, Any]]:
                 "model": model,
                 "requests": requests,
                 "abstainRate": round(figures.get("abstained", 0) / requests, 4) if requests else None,
-                "feedback": {"n": given, "correct": correct, "accuracy": round(correct / given, 4) if given else None},
+                "feedback": _feedback(given, correct),
                 "latencyMs": {"p50": monitoring.percentile(hist, 0.50), "p95": monitoring.percentile(hist, 0.95)},
             }
         )
@@ -63,5 +63,10 @@ def to_stats(summary: Summary, today: dt.date | None = None) -> dict[str, Any]:
         "confidenceHistogram": [int(hist.get(str(i), 0)) for i in range(HISTOGRAM_BINS)],
         "meanConfidence": round(summary.get("confidenceSum", 0.0) / total, 4) if total else None,
         "abstainRate": round(summary.get("abstained", 0) / total, 4) if total else None,
-        "feedback": {"n": given, "correct": correct, "accuracy": round(correct / given, 4) if given else None},
+        "feedback": _feedback(given, correct),
     }
+
+
+def _feedback(given: int, correct: int) -> dict[str, Any]:
+    """Feedback received and how much of it confirmed the model: the accuracy users report."""
+    return {"n": given, "correct": correct, "accuracy": round(correct / given, 4) if given else None}
