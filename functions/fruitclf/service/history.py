@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import errors
 from ..data import blobs, store
 from ..data.clock import utcnow
-from ..data.store import Classification, Feedback
+from ..data.store import Answer, Classification, Feedback
 from . import access, model_labels, orgs
 from .identity import Caller
 
@@ -44,6 +44,11 @@ def correction_labels(caller: Caller, doc_id: str) -> list[str]:
     return model_labels.for_item(store.get_classification(caller.uid, doc_id), orgs.config_for(caller), caller.uid)
 
 
+def model_said(answer: Answer | Classification) -> str:
+    """What a model told the user: its label, or not_fruit when it abstained (what feedback judges it by)."""
+    return "not_fruit" if answer["abstained"] else answer["label"]
+
+
 def give_feedback(caller: Caller, doc_id: str, correct: bool, label: str | None) -> Classification:
     """Confirm the model's answer (`correct`) or name the right label (one of that model's labels, whatever
     became of the model: service/model_labels.py)."""
@@ -57,8 +62,7 @@ def give_feedback(caller: Caller, doc_id: str, correct: bool, label: str | None)
                 f"Unknown label {label!r}: use one of this item's labels (GET /api/classifications/<id>/labels).",
                 "unknown-label",
             )
-        model_answer = "not_fruit" if doc["abstained"] else doc["label"]
-        right, named = label == model_answer, label
+        right, named = label == model_said(doc), label
     else:
         raise errors.bad_request('Send JSON {"correct": true} or {"label": "<a model label>"}.', "invalid-feedback")
     feedback: Feedback = {"correct": right, "label": named, "at": utcnow()}

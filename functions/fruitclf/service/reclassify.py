@@ -14,6 +14,7 @@ from typing import Any
 from .. import errors
 from ..data import store
 from ..data.store import Answer, Classification
+from .history import model_said
 
 KIND = "reclassify"
 
@@ -26,14 +27,9 @@ def earlier(path: str) -> Classification:
     return doc
 
 
-def _said(answer: Answer | Classification) -> str:
-    """What a model told the user: its label, or not_fruit when it abstained (as feedback judges it)."""
-    return "not_fruit" if answer["abstained"] else answer["label"]
-
-
 def compared(before: Classification, after: Answer) -> tuple[dict[str, Any], dict[str, int]]:
     """The outcome's comparison fields and what they add to the job's counters."""
-    old, new = _said(before), _said(after)
+    old, new = model_said(before), model_said(after)
     feedback = before.get("feedback") or None
     truth = feedback["label"] if feedback else None
     fields = {
