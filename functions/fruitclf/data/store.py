@@ -18,6 +18,7 @@ from typing import Any, NotRequired, TypedDict, cast
 
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .. import errors
 from . import counters
@@ -246,7 +247,9 @@ def feedback_examples(uid: str | None = None, org_id: str | None = None, limit: 
 def org_history_paths(org_id: str, limit: int) -> list[str]:
     """The document paths (users/<uid>/classifications/<id>) of every classification made in the org, at most
     `limit`, in path order (a collection-group query on `org`: its index is in firestore.indexes.json)."""
-    query = firestore_client().collection_group("classifications").where("org", "==", org_id).select([])
+    query = (
+        firestore_client().collection_group("classifications").where(filter=FieldFilter("org", "==", org_id)).select([])
+    )
     return [s.reference.path for s in query.limit(limit).stream()]
 
 
