@@ -31,6 +31,8 @@ HOSTING = f"http://127.0.0.1:{PORTS['hosting']}"
 LOG = ROOT / ".cache" / "emulators.log"
 LOCK = Path("/tmp/fruit-emulators.lock")
 READY_TIMEOUT_S = 180
+# Every emulator request on a fresh localhost connection: that file says which race this removes.
+NO_KEEPALIVE = ROOT / "scripts" / "node-no-keepalive.cjs"
 
 
 def fail(message: str) -> None:
@@ -83,6 +85,7 @@ def start(import_dir: str | None = None) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=emulator_env(),
     )
     started = time.monotonic()
     while time.monotonic() - started < READY_TIMEOUT_S:
@@ -97,6 +100,11 @@ def start(import_dir: str | None = None) -> subprocess.Popen:
         time.sleep(0.5)
     stop(process)
     fail(f"the emulators were not ready after {READY_TIMEOUT_S} s; the last lines of {LOG}:\n{tail()}")
+
+
+def emulator_env() -> dict[str, str]:
+    node_options = f'{os.environ.get("NODE_OPTIONS", "")} --require "{NO_KEEPALIVE}"'.strip()
+    return {**os.environ, "NODE_OPTIONS": node_options}
 
 
 def tail(lines: int = 25) -> str:

@@ -103,15 +103,33 @@ window.addEventListener("online", showConnectivity);
 window.addEventListener("offline", showConnectivity);
 showConnectivity();
 
+// After a failed upload the queue tries again later, each wait longer (seconds); every upload carries its
+// Idempotency-Key, so a try the server did receive is never stored twice.
+const QUEUE_RETRY_S = [5, 15, 60, 300];
+const queueRetry = { timer: null, failures: 0 };
+
+function uploadQueuedIn(seconds) {
+  clearTimeout(queueRetry.timer);
+  queueRetry.timer = setTimeout(uploadQueued, seconds * 1000);
+}
+
 /** Photos classified offline go to the server once there is a connection (and a signed-in user to own them). */
 async function uploadQueued() {
   const uid = session.user?.uid;
   if (!uid || !session.me || navigator.onLine === false) return;
-  const { uploaded, refused, stopped } = await flush(uid).catch(() => ({ uploaded: [], refused: [], stopped: null }));
+  const failed = (error) => ({ uploaded: [], refused: [], stopped: error });
+  const { uploaded, refused, stopped } = await flush(uid).catch(failed);
   if (uploaded.length === 1) toast("The photo you classified offline is now in your history.");
   if (uploaded.length > 1) toast(`The ${uploaded.length} photos you classified offline are now in your history.`);
   for (const { item, error } of refused) toast(`“${item.filename}” was not accepted: ${error.message}`, "error");
-  if (stopped?.status === 429) setTimeout(uploadQueued, (stopped.retryAfter ?? 30) * 1000);
+  if (!stopped) {
+    queueRetry.failures = 0;
+  } else if (stopped.status === 429) {
+    uploadQueuedIn(stopped.retryAfter ?? 30);
+  } else {
+    // a dropped connection or a server error (5xx): the photos wait on this device, nothing is lost
+    uploadQueuedIn(QUEUE_RETRY_S[Math.min(queueRetry.failures++, QUEUE_RETRY_S.length - 1)]);
+  }
 }
 window.addEventListener("online", uploadQueued);
 

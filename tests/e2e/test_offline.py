@@ -144,3 +144,30 @@ def test_the_offline_card_says_when_the_photo_was_saved_and_shows_the_servers_an
     expect(card.locator(f'time[datetime="{saved_at}"]')).not_to_be_empty()
     expect(card.get_by_role("group", name="Feedback on this answer")).to_be_visible()  # the server's, so it has an id
     screenshot(page, "classify-offline-uploaded")
+
+
+def test_a_waiting_photo_whose_upload_fails_is_tried_again_until_the_server_has_it(page: Page, orange_photo):
+    try_anonymously(page)
+    expect(page.locator("html[data-device-model]")).to_have_count(1, timeout=CLASSIFY_TIMEOUT_MS)
+    page.context.set_offline(True)
+    pick(page, orange_photo)
+    device_card = page.get_by_test_id("device-result")
+    expect(device_card).to_contain_text("You are offline: the photo is saved here", timeout=CLASSIFY_TIMEOUT_MS)
+
+    # The first upload after reconnecting meets a server error (what a cold start or a dropped connection gives).
+    failed = []
+
+    def fail_the_first_upload(route):
+        if failed:
+            route.fallback()
+            return
+        failed.append(route.request.headers.get("idempotency-key"))
+        route.fulfill(status=503, json={"error": {"code": "unavailable", "message": "Try again shortly."}})
+
+    page.route("**/api/classify", fail_the_first_upload)
+    with page.expect_response(lambda response: is_upload(response.request) and response.ok) as response_info:
+        page.context.set_offline(False)
+    assert len(failed) == 1 and failed[0], "the first try carried the photo's Idempotency-Key and failed"
+    assert response_info.value.request.headers.get("idempotency-key") == failed[0]  # the same photo, tried again
+    expect(page.get_by_test_id("result")).to_be_visible(timeout=CLASSIFY_TIMEOUT_MS)
+    assert page.evaluate(QUEUED) == 0
