@@ -60,7 +60,7 @@ def check_export(model_path, x, ref, work: pathlib.Path, quant: str) -> dict:
     else:
         log("WARNING: functions/venv missing; tflite-runtime check skipped")
     log("runtime checks:", json.dumps(checks))
-    tol = 0.05 if quant == "wi8" else 1e-3
+    tol = 0.05 if quant.startswith("wi8") else 1e-3
     for name in ("ai_edge_litert", "tflite_runtime"):
         c = checks.get(name)
         if c and (c["top1_agree"] < 1.0 or c["max_abs_diff"] > tol):

@@ -25,6 +25,14 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+QUANTIZATION = {
+    "wi8": "weight-only int8 (ai-edge-quantizer weight_only_wi8_afp32), float activations",
+    "wi8-float-stem": "weight-only int8 (ai-edge-quantizer, per channel), float activations; the stem and the first "
+    "block float32 (training/export.py FLOAT_STEM_LAYERS)",
+    "none": "none (fp32)",
+}
+
+
 def fine_tune_card(
     args, *, model_id, file_bytes, labels, dropped, calibration, val_report, checks, train_counts, seconds, command
 ) -> dict:
@@ -37,9 +45,7 @@ def fine_tune_card(
         "temperature-scaled softmax inside the model",
         "file": "model.tflite",
         "file_bytes": file_bytes,
-        "quantization": "weight-only int8 (ai-edge-quantizer weight_only_wi8_afp32), float activations"
-        if args.quant == "wi8"
-        else "none (fp32)",
+        "quantization": QUANTIZATION[args.quant],
         "input": INPUT,
         "output": {
             "shape": [1, len(labels)],

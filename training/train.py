@@ -83,7 +83,7 @@ def main(argv=None):
     ap.add_argument("--smoothing", type=float, default=0.1)
     ap.add_argument("--max-fruit-abstain", type=float, default=0.03)
     ap.add_argument("--drop-labels", default="", help="comma-separated labels to leave out")
-    ap.add_argument("--quant", choices=["wi8", "none"], default="wi8")
+    ap.add_argument("--quant", choices=["wi8", "wi8-float-stem", "none"], default="wi8")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--front-runtime", choices=["tflite", "torch"], default="tflite")
     ap.add_argument("--threads", type=int, default=2)
