@@ -68,6 +68,17 @@ def test_card_and_labels_consistent(classifier):
         assert key in card, key
 
 
+@pytest.mark.parametrize("model_id", model.available_models())
+def test_every_shipped_model_s_card_describes_its_file(model_id):
+    """An organisation may pin any shipped model: its card must be the file's, not a stale one from another export."""
+    folder = model.models_dir() / model_id
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["model_id"] == model_id
+    assert card["file_bytes"] == (folder / "model.tflite").stat().st_size
+    assert card["labels"] == (folder / "labels.txt").read_text().split()
+    assert card["quantization"]
+
+
 def test_prediction_shape(classifier):
     p = classifier.classify(Image.new("RGB", (300, 200), (200, 120, 40)), k=5)
     assert isinstance(p, model.Prediction)
