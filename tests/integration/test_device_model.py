@@ -3,6 +3,8 @@ one the server answers them with (pinned, or a rollout's candidate for their buc
 the public default for everyone else."""
 
 import hashlib
+import json
+from pathlib import Path
 
 import requests
 
@@ -13,6 +15,7 @@ from support import tflite_models as tm
 from support.emulators import API
 
 LABELS = ["red-apple", "green-pear", "blue-plum"]
+SHIPPED = Path(__file__).resolve().parents[2] / "functions" / "models"
 
 
 def device_model(user) -> requests.Response:
@@ -75,3 +78,32 @@ def test_without_an_org_version_the_device_runs_the_public_default(user, org, me
         assert described.status_code == 200 and described.json() == {"version": None, "id": served}
         file = device_model_file(someone)
         assert file.status_code == 404 and file.json()["error"]["code"] == "no-org-model"
+
+
+def test_a_shipped_model_the_org_chose_reaches_its_members_devices_with_its_card(org, admin, member, user):
+    """fruit-lite0-v5 fits a device (3.8 MB): an org that chose it gets it on its members' devices, the very file the
+    server answers them with, through the same door as an org version; everyone else keeps the public default."""
+    chosen = requests.patch(f"{API}/orgs/{org}", json={"modelId": "fruit-lite0-v5"}, headers=admin.headers, timeout=30)
+    assert chosen.status_code == 200, chosen.text
+    shipped = SHIPPED / "fruit-lite0-v5"
+    card = json.loads((shipped / "model_card.json").read_text())
+    data = (shipped / "model.tflite").read_bytes()
+    # the API's org cache may hold the old choice for up to 30 s on another instance (docs/models.md)
+    described = emulators.wait_for(lambda: (r := device_model(member)).json().get("version") and r, every_s=2)
+    assert described.json() == {
+        "version": "fruit-lite0-v5",
+        "id": "fruit-lite0-v5",
+        "name": "fruit-lite0-v5",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "labels": (shipped / "labels.txt").read_text().split(),
+        "abstainThreshold": card["abstain_threshold"],
+        "preprocessing": card["preprocessing"],
+        "outputKind": "probabilities",
+        "url": "/api/me/model/file",
+    }
+    file = device_model_file(member)
+    assert file.status_code == 200 and file.content == data
+    assert file.headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+    assert om.classify(member).json()["modelVersion"] == described.json()["id"]
+    assert device_model(user).json()["version"] is None  # outside the org: the default, from /models/

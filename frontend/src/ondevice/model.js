@@ -1,6 +1,7 @@
-// The model in the browser, run by LiteRT.js (WebAssembly, served from this site): the org version serving the
-// signed-in user when there is one (GET /api/me/model says which, with its card; its file comes with the user's
-// ID token and is kept here by its hash), else the shipped default (public, /models/device.json). LiteRT.js is a
+// The model in the browser, run by LiteRT.js (WebAssembly, served from this site): the org version (or the shipped
+// model the org chose) serving the signed-in user when there is one (GET /api/me/model says which, with its card;
+// its file comes with the user's ID token and is kept here by its hash), else the shipped default (public,
+// /models/device.json). LiteRT.js is a
 // separate chunk, loaded after the first paint; the service worker keeps the default model and the runtime for
 // offline use. Answers have the server's shape (label, confidence, topk, abstained, modelVersion) plus
 // source: "device".
@@ -100,8 +101,8 @@ async function sha256Hex(bytes) {
   return [...digest].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** An org version's file: from this device's cache by its hash, or else downloaded with the user's token, checked
- *  against the hash and kept (in place of any other version: a user has one serving them). */
+/** An org version's file (or a shipped model the org chose): from this device's cache by its hash, or else
+ *  downloaded with the user's token, checked against the hash and kept (in place of any other: one serves a user). */
 async function orgModelBytes(card) {
   const cache = globalThis.caches ? await caches.open(ORG_MODELS_CACHE) : null;
   const key = `/api/me/model/file?sha256=${card.sha256}`;
@@ -145,8 +146,8 @@ function compile(model, { loadAndCompile }) {
 export async function loadDeviceModel() {
   const loaded = await platformOnce();
   const card = await servingCard();
-  // An org may choose another shipped model (fruit-lite0-v5, say): only the default is built for the browser, so
-  // the device stands aside and the server answers, rather than answer with a model the org did not choose.
+  // A shipped model the org chose comes like an org version (with a `version`), unless it is too big for a device:
+  // then the device stands aside and the server answers, rather than answer with a model the org did not choose.
   if (card && !card.version && card.id && card.id !== loaded.device.id) {
     throw new Error(`Your organisation's model ${card.id} answers on the server only.`);
   }
