@@ -31,6 +31,7 @@ HOSTING = f"http://127.0.0.1:{PORTS['hosting']}"
 LOG = ROOT / ".cache" / "emulators.log"
 LOCK = Path("/tmp/fruit-emulators.lock")
 READY_TIMEOUT_S = 180
+PORTS_RELEASE_TIMEOUT_S = 30
 # Every emulator request on a fresh localhost connection: that file says which race this removes.
 NO_KEEPALIVE = ROOT / "scripts" / "node-no-keepalive.cjs"
 
@@ -40,13 +41,19 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def check_ports_free() -> None:
+def taken_ports() -> dict[str, int]:
+    """The emulators' ports something on this machine answers on."""
+    taken = {}
     for name, port in PORTS.items():
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
-                fail(
-                    f"port {port} ({name} emulator) is already in use: stop what holds it (`fuser -k {port}/tcp`) and retry."
-                )
+                taken[name] = port
+    return taken
+
+
+def check_ports_free() -> None:
+    for name, port in taken_ports().items():
+        fail(f"port {port} ({name} emulator) is already in use: stop what holds it (`fuser -k {port}/tcp`) and retry.")
 
 
 def http_ok(url: str) -> bool:
@@ -160,6 +167,12 @@ def stop(process: subprocess.Popen) -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    process.wait()
+    # A killed process lets go of its ports only once the kernel has torn it down, which on a loaded machine can
+    # take seconds: the next stack (scripts/test-parity starts three in a row) would find them taken.
+    deadline = time.monotonic() + PORTS_RELEASE_TIMEOUT_S
+    while taken_ports() and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def main(argv: list[str]) -> int:

@@ -16,7 +16,7 @@ export function render(main) {
     return null;
   }
   const orgId = session.me.org;
-  let openId = null;
+  let opened = 0; // counts open() calls: a poll answer from before the latest one (a cancel, say) is stale
   let timer = null;
   let left = false;
 
@@ -116,15 +116,15 @@ export function render(main) {
   }
 
   async function open(jobId, known = null) {
-    openId = jobId;
+    const mine = ++opened;
     clearTimeout(timer);
     detail.hidden = false;
     let previous = known?.state ?? null;
     async function poll() {
-      if (left || openId !== jobId) return;
+      if (left || mine !== opened) return;
       try {
         const job = await jobsApi.get(orgId, jobId);
-        if (left || openId !== jobId) return;
+        if (left || mine !== opened) return;
         showJob(job);
         if (previous === "running" && ENDED.has(job.state)) {
           toast(endNotice(job), job.state === "done" ? "info" : "error");
@@ -133,6 +133,7 @@ export function render(main) {
         previous = job.state;
         if (job.state === "running") timer = setTimeout(poll, POLL_MS);
       } catch (error) {
+        if (left || mine !== opened) return;
         mount(detail, h("p", { class: "error-text", role: "alert" }, sentence(explain(error, limits()))));
       }
     }
