@@ -2,8 +2,8 @@
 // model the org chose) serving the signed-in user when there is one (GET /api/me/model says which, with its card;
 // its file comes with the user's ID token and is kept here by its hash), else the shipped default (public,
 // /models/device.json). LiteRT.js is a separate chunk, loaded after the first paint; the service worker keeps the
-// default model and the runtime for offline use. Answers have the server's shape (label, confidence, topk, abstained, modelVersion) plus
-// source: "device".
+// default model and the runtime for offline use. Answers have the server's shape (label, confidence, topk,
+// abstained, modelVersion) plus source: "device".
 import { api } from "../api.js";
 import { session } from "../session.js";
 import { toInput } from "./preprocess.js";
