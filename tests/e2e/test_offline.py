@@ -120,15 +120,21 @@ def test_offline_photo_survives_the_tab_closing_and_reaches_history_once(
     expect(history_items(page)).to_have_count(1)
 
 
-def test_the_offline_card_says_when_the_photo_was_saved_and_shows_the_servers_answer_once_uploaded(
-    page: Page, orange_photo, screenshot
-):
+def classified_offline_as_a_guest(page: Page, photo):
+    """A guest whose device has its model goes offline and classifies PHOTO: the device's card, photo saved."""
     try_anonymously(page)
     expect(page.locator("html[data-device-model]")).to_have_count(1, timeout=CLASSIFY_TIMEOUT_MS)
     page.context.set_offline(True)
-    pick(page, orange_photo)
+    pick(page, photo)
     device_card = page.get_by_test_id("device-result")
     expect(device_card).to_contain_text("You are offline: the photo is saved here", timeout=CLASSIFY_TIMEOUT_MS)
+    return device_card
+
+
+def test_the_offline_card_says_when_the_photo_was_saved_and_shows_the_servers_answer_once_uploaded(
+    page: Page, orange_photo, screenshot
+):
+    device_card = classified_offline_as_a_guest(page, orange_photo)
     [saved_at] = page.evaluate(QUEUED_AT)
 
     with page.expect_response(lambda response: is_upload(response.request)) as response_info:
@@ -147,12 +153,7 @@ def test_the_offline_card_says_when_the_photo_was_saved_and_shows_the_servers_an
 
 
 def test_a_waiting_photo_whose_upload_fails_is_tried_again_until_the_server_has_it(page: Page, orange_photo):
-    try_anonymously(page)
-    expect(page.locator("html[data-device-model]")).to_have_count(1, timeout=CLASSIFY_TIMEOUT_MS)
-    page.context.set_offline(True)
-    pick(page, orange_photo)
-    device_card = page.get_by_test_id("device-result")
-    expect(device_card).to_contain_text("You are offline: the photo is saved here", timeout=CLASSIFY_TIMEOUT_MS)
+    classified_offline_as_a_guest(page, orange_photo)
 
     # The first upload after reconnecting meets a server error (what a cold start or a dropped connection gives).
     failed = []
