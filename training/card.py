@@ -34,9 +34,21 @@ QUANTIZATION = {
 
 
 def fine_tune_card(
-    args, *, model_id, file_bytes, labels, dropped, calibration, val_report, checks, train_counts, seconds, command
+    args,
+    *,
+    model_id,
+    file_bytes,
+    labels,
+    dropped,
+    calibration,
+    val_report,
+    checks,
+    train_counts,
+    seconds,
+    command,
+    soup_of=None,
 ) -> dict:
-    """The card of a model fine-tuned from ImageNet (train.py)."""
+    """The card of a model fine-tuned from ImageNet (train.py); SOUP_OF names the runs whose tails it averages."""
     return {
         "model_id": model_id,
         "created": _now(),
@@ -64,6 +76,7 @@ def fine_tune_card(
         "runtime_checks": checks,
         "training": {
             "seed": SEED,
+            "train_seed": getattr(args, "train_seed", SEED),
             "epochs": args.epochs,
             "batch": args.batch,
             "lr_body": args.lr_body,
@@ -78,6 +91,7 @@ def fine_tune_card(
             "views": {f"{a}/{b}": n for (a, b), n in sorted(train_counts.items())},
             "seconds": seconds,
             "command": command,
+            **({"soup_of": soup_of} if soup_of else {}),
         },
     }
 

@@ -20,8 +20,9 @@ def train_tail(tail, feats, y, weights, val_feats, val_y, args, ckpt_path=None, 
     """Fine-tune on cached features. With ckpt_path, every epoch is checkpointed (model, optimiser, schedule,
     sampler state) and a run that was stopped resumes at the next epoch; each epoch's validation figures per
     source are appended to <ckpt_path>.jsonl."""
-    torch.manual_seed(SEED)
-    g = torch.Generator().manual_seed(SEED)
+    seed = getattr(args, "train_seed", SEED)  # the views and caches keep SEED whatever this is
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
     head_params = list(tail.fc.parameters())
     body_params = [p for n, p in tail.named_parameters() if not n.startswith("fc.")]
     opt = torch.optim.AdamW(
@@ -45,7 +46,7 @@ def train_tail(tail, feats, y, weights, val_feats, val_y, args, ckpt_path=None, 
         g.set_state(state["generator"])
         first_epoch = state["epoch"]
         log(f"resuming from {ckpt_path} after epoch {first_epoch}")
-    mix_rng = np.random.default_rng(SEED + first_epoch)
+    mix_rng = np.random.default_rng(seed + first_epoch)
     for ep in range(first_epoch, args.epochs):
         tail.train()
         for m in tail.modules():  # frozen BN statistics (small data, mixed sources)

@@ -93,6 +93,13 @@ def main(argv=None):
         default="grocery,nonfruit_photo",
         help="val sources used for the temperature and the abstain threshold",
     )
+    ap.add_argument(
+        "--train-seed",
+        type=int,
+        default=SEED,
+        help="seed of the fine-tune's sampling order, dropout and mixup draws only: runs differing in it share the "
+        "view plan and feature caches (ingredients of a soup, training.soup)",
+    )
     ap.add_argument("--reuse-tail", action="store_true", help="reuse --work/tail-<model-id>.pt if present")
     args = ap.parse_args(argv)
 
@@ -135,12 +142,14 @@ def main(argv=None):
 
     tail = new_tail(net, args.k, labels)  # keeps ImageNet's fruit knowledge: those rows start from its classifier
     ckpt = work / f"tail-{model_id}.pt"
+    soup_of = None
     if args.reuse_tail and ckpt.exists():
         state = torch.load(ckpt)
         if state["labels"] != labels or state["k"] != args.k:
             raise SystemExit(f"{ckpt} was trained with other labels/k")
         tail.load_state_dict(state["tail"])
-        log(f"reusing fine-tuned tail {ckpt}")
+        soup_of = state.get("ingredients")  # training.soup's average of other runs' tails
+        log(f"reusing fine-tuned tail {ckpt}" + (f" (a soup of {', '.join(soup_of)})" if soup_of else ""))
     else:
         epoch_ckpt = work / f"epochs-{model_id}.pt"  # per-epoch checkpoint: a stopped run resumes
         train_tail(tail, tr_f, tr_y, weights, va_f, va_y, args, ckpt_path=epoch_ckpt, val_sources=va_src)
@@ -187,6 +196,7 @@ def main(argv=None):
         checks=checks,
         train_counts=collections.Counter((samples[i].source, samples[i].split) for i, _, _ in train_views),
         seconds=round(time.time() - t_start),
+        soup_of=soup_of,
         command="python -m training.train " + " ".join(sys.argv[1:] if argv is None else argv),
     )
     (out / "model_card.json").write_text(json.dumps(model_card, indent=2) + "\n")

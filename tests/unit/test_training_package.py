@@ -17,7 +17,7 @@ import pytest
 
 import training
 from fruitclf.ml.evaluate import ece
-from training import calibrate, card, card_report, sampling, scores
+from training import calibrate, card, card_report, sampling, scores, soup
 from training.datasets import Sample
 from training.plan import plan_views
 
@@ -211,6 +211,40 @@ def test_head_val_scores_split_grocery_web_and_studio_and_abstain_with_a_thresho
     assert s["web_per_label"] == {"pear": 0.5} and "fruit_abstain" not in s
     s = scores.val_scores(logits, y, src, labels, thr=0.6)
     assert s["not_fruit_abstain"] == 1.0 and s["fruit_abstain"] == pytest.approx(1 / 3)
+
+
+# ------------------------------------------------------------------------------------------------ soup
+def _tail(weight, bias, batches=0, labels=("apple", "not_fruit"), k=8):
+    state = {"fc.weight": np.array(weight, np.float32), "fc.bias": np.array(bias, np.float32)}
+    state["bn1.num_batches_tracked"] = np.array(batches, np.int64)
+    return {"tail": state, "labels": list(labels), "k": k}
+
+
+def test_a_soup_averages_the_float_weights_and_keeps_the_counters_of_the_first_tail():
+    got = soup.average_tails([_tail([1.0, 3.0], [0.0], batches=5), _tail([3.0, 7.0], [1.0], batches=9)])
+    np.testing.assert_allclose(got["tail"]["fc.weight"], [2.0, 5.0])
+    np.testing.assert_allclose(got["tail"]["fc.bias"], [0.5])
+    assert got["tail"]["bn1.num_batches_tracked"] == 5  # BatchNorm is frozen in the fine-tune: counters are not weights
+    assert got["labels"] == ["apple", "not_fruit"] and got["k"] == 8
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        _tail([1.0, 1.0], [0.0], labels=("orange", "not_fruit")),  # rows would mean other fruit
+        _tail([1.0, 1.0], [0.0], k=11),  # blocks 8-10 are not in this tail
+        {"tail": {"fc.weight": np.zeros(2, np.float32)}, "labels": ["apple", "not_fruit"], "k": 8},
+    ],
+    ids=["other labels", "other cut", "other layers"],
+)
+def test_a_soup_refuses_tails_that_are_not_the_same_network(other):
+    with pytest.raises(soup.IngredientMismatch):
+        soup.average_tails([_tail([1.0, 1.0], [0.0]), other])
+
+
+def test_a_soup_needs_two_tails():
+    with pytest.raises(soup.IngredientMismatch):
+        soup.average_tails([_tail([1.0, 1.0], [0.0])])
 
 
 # ------------------------------------------------------------------------------------------------ cards
