@@ -33,6 +33,12 @@ QUANTIZATION = {
 }
 
 
+SOUP_NOTE = (
+    "a soup (training.soup): the tail's weights are the mean of the runs in soup_of, each trained with this command "
+    "less --reuse-tail plus its own flags (docs/model.md); seconds is the soup's calibration and export only"
+)
+
+
 def fine_tune_card(
     args,
     *,
@@ -91,7 +97,7 @@ def fine_tune_card(
             "views": {f"{a}/{b}": n for (a, b), n in sorted(train_counts.items())},
             "seconds": seconds,
             "command": command,
-            **({"soup_of": soup_of} if soup_of else {}),
+            **({"soup_of": soup_of, "note": SOUP_NOTE} if soup_of else {}),
         },
     }
 

@@ -6,7 +6,8 @@ val views) at the cost of one model: a free ensemble for the server's and the br
 
     python -m training.soup --work /tmp/fruitclf-work --out-id fruit-lite0-v5-soup fruit-lite0-v5 fruit-lite0-v5-e6
 
-reads --work/tail-<id>.pt of each ingredient (written by training.train) and writes --work/tail-<out-id>.pt; then
+reads --work/tail-<id>.pt of each ingredient (written by training.train; an argument ending in .pt is a tail file
+itself) and writes --work/tail-<out-id>.pt; then
 `python -m training.train ... --model-id <out-id> --reuse-tail` with the ingredients' data flags calibrates the soup,
 exports it and checks both runtimes like any run (docs/model.md, "Model v5").
 """
@@ -53,17 +54,27 @@ def average_tails(ingredients: list[dict]) -> dict:
     return {"tail": averaged, "labels": first["labels"], "k": first["k"]}
 
 
+def drop_labels(ingredient: dict, dropped: set[str]) -> dict:
+    """INGREDIENT without the classifier rows of DROPPED (a run that learnt a label the others leave out)."""
+    keep = [i for i, label in enumerate(ingredient["labels"]) if label not in dropped]
+    tail = dict(ingredient["tail"])
+    tail["fc.weight"], tail["fc.bias"] = tail["fc.weight"][keep], tail["fc.bias"][keep]
+    return {**ingredient, "tail": tail, "labels": [ingredient["labels"][i] for i in keep]}
+
+
 def main(argv=None):
     import torch
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("ingredients", nargs="+", help="model ids whose --work/tail-<id>.pt are averaged")
+    ap.add_argument("ingredients", nargs="+", help="model ids whose --work/tail-<id>.pt are averaged, or tail files")
     ap.add_argument("--work", default="/tmp/fruitclf-work")
     ap.add_argument("--out-id", required=True, help="model id of the soup: writes --work/tail-<out-id>.pt")
+    ap.add_argument("--drop-labels", default="", help="comma-separated labels removed from every ingredient first")
     args = ap.parse_args(argv)
     work = pathlib.Path(args.work)
-    tails = [torch.load(work / f"tail-{model_id}.pt") for model_id in args.ingredients]
-    soup = average_tails(tails)
+    dropped = {label for label in args.drop_labels.split(",") if label}
+    paths = [pathlib.Path(i) if i.endswith(".pt") else work / f"tail-{i}.pt" for i in args.ingredients]
+    soup = average_tails([drop_labels(torch.load(path), dropped) for path in paths])
     soup["ingredients"] = args.ingredients
     out = work / f"tail-{args.out_id}.pt"
     torch.save(soup, out)

@@ -242,6 +242,17 @@ def test_a_soup_refuses_tails_that_are_not_the_same_network(other):
         soup.average_tails([_tail([1.0, 1.0], [0.0]), other])
 
 
+def test_a_run_with_an_extra_label_joins_a_soup_once_that_label_s_row_is_dropped():
+    with_fig = _tail([[1.0], [5.0], [3.0]], [0.0, 9.0, 1.0], labels=("apple", "fig", "not_fruit"))
+    trimmed = soup.drop_labels(with_fig, {"fig"})
+    assert trimmed["labels"] == ["apple", "not_fruit"]
+    np.testing.assert_allclose(trimmed["tail"]["fc.weight"], [[1.0], [3.0]])
+    np.testing.assert_allclose(trimmed["tail"]["fc.bias"], [0.0, 1.0])
+    got = soup.average_tails([_tail([[3.0], [5.0]], [2.0, 3.0]), trimmed])
+    np.testing.assert_allclose(got["tail"]["fc.weight"], [[2.0], [4.0]])
+    assert with_fig["labels"] == ["apple", "fig", "not_fruit"]  # the ingredient itself is left as it was
+
+
 def test_a_soup_needs_two_tails():
     with pytest.raises(soup.IngredientMismatch):
         soup.average_tails([_tail([1.0, 1.0], [0.0])])
