@@ -17,6 +17,24 @@ INPUT = {
     "preprocessing": "fruitclf.ml.preprocess: EXIF orientation, any mode -> RGB (alpha over white), JPEG "
     "draft decode (both sides >= 224), central square crop, BILINEAR resize to 224x224",
 }
+# The same contract as the object the browser reads (ml/model_checks.py checks it): without it a shipped model an
+# organisation chooses is answered on the server only, never on its members' devices (service/device_model.py).
+PREPROCESSING = {
+    "size": 224,
+    "color": "RGB",
+    "alpha_background": [255, 255, 255],
+    "exif_orientation": True,
+    "jpeg_draft": True,
+    "crop": "center_square",
+    "resize": "bilinear_antialias",
+    "mean": 127,
+    "scale": 128,
+    "layout": "NHWC",
+    "dtype": "float32",
+    "readers": "fruitclf.ml.preprocess (server; training's eval transform) and frontend/src/ondevice/preprocess.js "
+    "(browser) follow this; jpeg_draft: JPEGs decode at 1/2, 1/4 or 1/8 scale, the largest reduction keeping both "
+    "sides >= size; tests/unit/test_preprocessing_spec.py checks both against it",
+}
 # Figures of the parent model that do not hold for a model derived from it.
 PARENT_ONLY = ("metrics", "bench", "targets", "validation", "runtime_checks")
 
@@ -65,6 +83,7 @@ def fine_tune_card(
         "file_bytes": file_bytes,
         "quantization": QUANTIZATION[args.quant],
         "input": INPUT,
+        "preprocessing": PREPROCESSING,
         "output": {
             "shape": [1, len(labels)],
             "dtype": "float32",

@@ -77,6 +77,8 @@ def test_every_shipped_model_s_card_describes_its_file(model_id):
     assert card["file_bytes"] == (folder / "model.tflite").stat().st_size
     assert card["labels"] == (folder / "labels.txt").read_text().split()
     assert card["quantization"]
+    # the browser prepares a photo from this object; without it an org's choice is answered on the server only
+    assert card["preprocessing"] == model.get_classifier(model.default_model_id()).card["preprocessing"]
 
 
 def test_prediction_shape(classifier):

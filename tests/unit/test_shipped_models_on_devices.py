@@ -3,12 +3,15 @@ instead of the default, when it fits a device; never the default (public under /
 
 import hashlib
 
+import pytest
+
 from fruitclf.ml.model import default_model_id, get_classifier
 from fruitclf.service import device_model
 
 
-def test_a_chosen_shipped_model_that_fits_goes_to_devices():
-    assert device_model._sent_to_devices(get_classifier("fruit-lite0-v5"))
+@pytest.mark.parametrize("model_id", ["fruit-lite0-v5", "fruit-lite0-v5-soup"])  # docs/model.md: both reach devices
+def test_a_chosen_shipped_model_that_fits_goes_to_devices(model_id):
+    assert device_model._sent_to_devices(get_classifier(model_id))
 
 
 def test_the_default_is_not_sent_through_the_token_door_the_web_build_serves_it():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import pathlib
 import pkgutil
 import re
@@ -259,6 +260,12 @@ def test_a_soup_needs_two_tails():
 
 
 # ------------------------------------------------------------------------------------------------ cards
+def test_a_trained_model_s_card_carries_the_preprocessing_the_shipped_models_declare():
+    default = (REPO / "functions" / "models" / "DEFAULT").read_text().strip()
+    shipped = json.loads((REPO / "functions" / "models" / default / "model_card.json").read_text())
+    assert card.PREPROCESSING == shipped["preprocessing"]
+
+
 def test_a_head_card_keeps_the_parent_s_contract_and_drops_its_figures():
     parent = {"model_id": "v3", "input": {"shape": [1, 224, 224, 3]}, "quantization": "wi8", "metrics": {}}
     parent |= {"bench": {}, "targets": [], "validation": {}, "runtime_checks": {}, "labels": ["apple", "not_fruit"]}
