@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 import requests
 
 from fruitclf.service.org_models import rollout_bucket
@@ -80,20 +81,22 @@ def test_without_an_org_version_the_device_runs_the_public_default(user, org, me
         assert file.status_code == 404 and file.json()["error"]["code"] == "no-org-model"
 
 
-def test_a_shipped_model_the_org_chose_reaches_its_members_devices_with_its_card(org, admin, member, user):
-    """fruit-lite0-v5 fits a device (3.8 MB): an org that chose it gets it on its members' devices, the very file the
-    server answers them with, through the same door as an org version; everyone else keeps the public default."""
-    chosen = requests.patch(f"{API}/orgs/{org}", json={"modelId": "fruit-lite0-v5"}, headers=admin.headers, timeout=30)
+@pytest.mark.parametrize("model_id", ["fruit-lite0-v5", "fruit-lite0-v5-soup"])
+def test_a_shipped_model_the_org_chose_reaches_its_members_devices_with_its_card(org, admin, member, user, model_id):
+    """fruit-lite0-v5 and its soup fit a device (3.8 MB each): an org that chose one gets it on its members' devices,
+    the very file the server answers them with, through the same door as an org version; everyone else keeps the
+    public default."""
+    chosen = requests.patch(f"{API}/orgs/{org}", json={"modelId": model_id}, headers=admin.headers, timeout=30)
     assert chosen.status_code == 200, chosen.text
-    shipped = SHIPPED / "fruit-lite0-v5"
+    shipped = SHIPPED / model_id
     card = json.loads((shipped / "model_card.json").read_text())
     data = (shipped / "model.tflite").read_bytes()
     # the API's org cache may hold the old choice for up to 30 s on another instance (docs/models.md)
     described = emulators.wait_for(lambda: (r := device_model(member)).json().get("version") and r, every_s=2)
     assert described.json() == {
-        "version": "fruit-lite0-v5",
-        "id": "fruit-lite0-v5",
-        "name": "fruit-lite0-v5",
+        "version": model_id,
+        "id": model_id,
+        "name": model_id,
         "sha256": hashlib.sha256(data).hexdigest(),
         "bytes": len(data),
         "labels": (shipped / "labels.txt").read_text().split(),
