@@ -1,6 +1,6 @@
 """Average fine-tuned tails into one (a "model soup", Wortsman et al. 2022).
 
-Runs that start from the same ImageNet weights and differ only in seed or schedule end close together, so the
+Runs that start from the same ImageNet weights and differ only in seed, schedule or regularisation end close together, so the
 average of their weights answers like the average of their answers (measured on v5's runs: 99% the same top-1 on the
 val views) at the cost of one model: a free ensemble for the server's and the browser's time budget.
 
