@@ -126,25 +126,26 @@ def member_of_an_org_on(model_id: str):
     return emulators.join_org(emulators.sign_up(), org_id, "member")
 
 
-def test_device_and_server_agree_with_a_shipped_model_the_org_chose(page: Page, real_photos):
-    """fruit-lite0-v5 fits a device: a member of an org that chose it gets it in the browser (with their token,
-    kept by its hash), and the device and the server give the same answers, from v5, not from the default."""
-    member = member_of_an_org_on("fruit-lite0-v5")
+@pytest.mark.parametrize("model_id", ["fruit-lite0-v5", "fruit-lite0-v5-soup"])
+def test_device_and_server_agree_with_a_shipped_model_the_org_chose(page: Page, real_photos, model_id):
+    """v5 and its soup fit a device: a member of an org that chose one gets it in the browser (with their token, kept
+    by its hash), and the device and the server give the same answers, from that model, not from the default."""
+    member = member_of_an_org_on(model_id)
     downloads = []
     page.on("request", lambda request: request.url.endswith("/api/me/model/file") and downloads.append(request))
     page.goto("/")
     sign_in(page, member.email, member.password)
-    expect(page.locator('html[data-device-model="fruit-lite0-v5"]')).to_have_count(1, timeout=90_000)
+    expect(page.locator(f'html[data-device-model="{model_id}"]')).to_have_count(1, timeout=90_000)
     assert len(downloads) == 1 and downloads[0].headers["authorization"].startswith("Bearer ")
     agreed, disagreements = 0, []
     for photo in real_photos:
         device, server = both_answers(page, photo)
-        assert device["model"] == server["modelVersion"] == "fruit-lite0-v5"
+        assert device["model"] == server["modelVersion"] == model_id
         if device["label"] == server["label"]:
             agreed += 1
         else:
             disagreements.append(f"{photo.name}: device {device['label']}, server {server['label']}")
-    print(f"\nfruit-lite0-v5 on-device vs server top-1 agreement {agreed}/{len(real_photos)}")
+    print(f"\n{model_id} on-device vs server top-1 agreement {agreed}/{len(real_photos)}")
     assert agreed / len(real_photos) >= MIN_AGREEMENT, disagreements
 
 
