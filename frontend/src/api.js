@@ -99,6 +99,9 @@ export const api = {
   feedback: (id, body) => send("POST", `/api/classifications/${encodeURIComponent(id)}/feedback`, { json: body }),
   stats: () => send("GET", "/api/stats"),
   orgStats: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/stats`),
+  org: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}`),
+  /** PATCH the org's editable fields (name, features, modelId, requestsPerMinute; admins). */
+  updateOrg: (orgId, changes) => send("PATCH", `/api/orgs/${encodeURIComponent(orgId)}`, { json: changes }),
   orgModels: (orgId) => send("GET", `/api/orgs/${encodeURIComponent(orgId)}/models`),
   registerModel: (orgId, body) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models`, { json: body }),
   pinModel: (orgId, version) => send("POST", `/api/orgs/${encodeURIComponent(orgId)}/models/${encodeURIComponent(version)}/pin`),

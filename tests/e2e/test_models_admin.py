@@ -209,3 +209,33 @@ def test_each_versions_figures_show_side_by_side_on_the_models_page_and_the_dash
     on_dashboard = page.get_by_test_id("version-figures")
     expect(on_dashboard.locator(f'tr[data-model="{org_id}/v2"] td').first).to_have_text("2")
     expect(on_dashboard.locator(f'tr[data-model="{org_id}/v1"]')).to_contain_text("100% of 1")
+
+
+def test_an_admin_chooses_the_shipped_model_that_serves_when_no_version_is_pinned(page: Page, org_admin):
+    """The shipped models (docs/model.md) are chosen on the Models page, not only through the API: the org's
+    modelId changes, the page shows the choice after a reload, and choosing the default again clears it (the org
+    then follows the default through later deploys)."""
+    org_id, admin = org_admin
+    open_models_page(page, admin)
+    chooser = page.get_by_role("form", name="Shipped model")
+    select = chooser.get_by_label("Shipped model, when no version is pinned")
+    default = requests.get(f"{emulators.API}/model", timeout=30).json()["id"]
+    expect(select).to_have_value("")
+    expect(select.locator("option:checked")).to_have_text(f"{default} (the default)")
+
+    select.select_option("fruit-lite0-v5-soup")
+    chooser.get_by_role("button", name="Use this model").click()
+    expect(
+        page.get_by_text("fruit-lite0-v5-soup serves your organisation whenever no version is pinned.")
+    ).to_be_visible()
+    assert org_doc(org_id)["modelId"] == "fruit-lite0-v5-soup"
+    page.reload()
+    expect(page.get_by_role("form", name="Shipped model").get_by_role("combobox")).to_have_value("fruit-lite0-v5-soup")
+
+    chooser = page.get_by_role("form", name="Shipped model")
+    chooser.get_by_role("combobox").select_option("")
+    chooser.get_by_role("button", name="Use this model").click()
+    expect(
+        page.get_by_text("The default model serves your organisation whenever no version is pinned.")
+    ).to_be_visible()
+    assert org_doc(org_id)["modelId"] is None

@@ -7,7 +7,7 @@ const STATUS_NAMES = { validating: "Validating…", ready: "Ready", rejected: "R
 const CHECK_MARKS = { passed: "Passed", failed: "Failed", skipped: "Skipped" };
 
 /** What serves the org now, with roll back and stop rollout. */
-export function servingSummary(listing, act) {
+export function servingSummary(listing, act, shipped = null) {
   const { pinned, history = [], rollout } = listing;
   const previous = history.at(-1);
   return h(
@@ -15,6 +15,7 @@ export function servingSummary(listing, act) {
     { class: "card model-serving", "aria-labelledby": "model-serving-heading" },
     h("h2", { id: "model-serving-heading" }, "Serving your organisation"),
     h("p", { "data-testid": "model-pinned" }, pinned ? `Pinned: ${pinned}` : "Pinned: none (the shipped model your organisation chose)"),
+    shippedChooser(shipped, act),
     rollout
       ? h(
           "p",
@@ -26,6 +27,35 @@ export function servingSummary(listing, act) {
     previous
       ? h("button", { type: "button", class: "button secondary", onclick: () => act("rollback") }, `Roll back to ${previous}`)
       : h("p", { class: "hint" }, "No earlier version to roll back to."),
+  );
+}
+
+// The shipped model serves whenever no version is pinned (and the users outside a rollout). The default is offered
+// as "" (modelId null): the org then follows the default through later deploys instead of keeping today's file.
+function shippedChooser(shipped, act) {
+  if (!shipped) return null;
+  const { available, defaultId, chosen } = shipped;
+  const select = h(
+    "select",
+    { id: "shipped-model" },
+    available.map((id) => {
+      const value = id === defaultId ? "" : id;
+      return h("option", { value, selected: value === (chosen ?? "") }, id === defaultId ? `${id} (the default)` : id);
+    }),
+  );
+  const submit = (event) => {
+    event.preventDefault();
+    act("choose-shipped", select.value || null);
+  };
+  return h(
+    "form",
+    { class: "shipped-model", "aria-label": "Shipped model", onsubmit: submit },
+    h("label", { for: "shipped-model" }, "Shipped model, when no version is pinned"),
+    " ",
+    select,
+    " ",
+    h("button", { type: "submit", class: "button secondary small" }, "Use this model"),
+    h("p", { class: "hint" }, "Every instance uses a new choice within 30 seconds."),
   );
 }
 

@@ -17,7 +17,17 @@ const ACTIONS = {
   rollout: (orgId, version, share) => api.startRollout(orgId, version, share).then(() => `${version} now serves ${share}% of your users.`),
   delete: (orgId, version) => api.deleteModel(orgId, version).then(() => `${version} was deleted; the history it made stays.`),
   "stop-rollout": (orgId) => api.stopRollout(orgId).then(() => "The rollout stopped: everyone gets the pinned version."),
+  "choose-shipped": (orgId, modelId) =>
+    api
+      .updateOrg(orgId, { modelId })
+      .then(() => `${modelId ?? "The default model"} serves your organisation whenever no version is pinned.`),
 };
+
+/** The shipped models an admin may choose (GET /api/model) and the org's choice (null: the default). */
+async function shippedModels(orgId) {
+  const [model, org] = await Promise.all([api.model(), api.org(orgId)]);
+  return { available: model.available, defaultId: model.id, chosen: org.modelId ?? null };
+}
 
 export function render(main) {
   if (!isOrgAdmin()) {
@@ -41,16 +51,20 @@ export function render(main) {
 
   async function refresh() {
     clearTimeout(timer);
-    let listing, stats;
+    let listing, stats, shipped;
     try {
-      // the figures are a help, not a must: an org without analytics still manages its versions
-      [listing, stats] = await Promise.all([api.orgModels(orgId), api.orgStats(orgId).catch(() => null)]);
+      // the figures and the shipped models are a help, not a must: an org without them still manages its versions
+      [listing, stats, shipped] = await Promise.all([
+        api.orgModels(orgId),
+        api.orgStats(orgId).catch(() => null),
+        shippedModels(orgId).catch(() => null),
+      ]);
     } catch (error) {
       if (!left) mount(listHolder, h("p", { class: "error-text", role: "alert" }, sentence(explain(error))));
       return;
     }
     if (left) return;
-    mount(listHolder, servingSummary(listing, act), stats ? versionFigures(stats.models) : null, versionList(listing, act, { openVersion }));
+    mount(listHolder, servingSummary(listing, act, shipped), stats ? versionFigures(stats.models) : null, versionList(listing, act, { openVersion }));
     if (listing.versions?.some((version) => version.status === "validating")) timer = setTimeout(refresh, POLL_MS);
   }
 
