@@ -182,3 +182,14 @@ def test_an_org_that_chooses_a_shipped_model_gets_its_answers_and_others_keep_th
     assert answered.status_code == 201
     outside = classify(user)
     assert outside.status_code == 201 and outside.json()["modelVersion"] == default
+
+
+def test_the_org_settings_show_what_was_saved_even_when_another_instance_saved_it(org, admin):
+    """Every request checks the org through a per-instance cache (30 s), but GET /orgs/<org> is what the Models page
+    shows after a save: it reads the document, so a change saved elsewhere (another instance, the admin CLI) shows
+    at once instead of the copy this instance read a moment ago."""
+    before = requests.get(f"{API}/orgs/{org}", headers=admin.headers, timeout=30)
+    assert before.status_code == 200 and before.json()["modelId"] is None  # this instance has it cached now
+    emulators.firestore().document("orgs", org).update({"modelId": "fruit-lite0-v5-soup"})  # saved elsewhere
+    after = requests.get(f"{API}/orgs/{org}", headers=admin.headers, timeout=30)
+    assert after.json()["modelId"] == "fruit-lite0-v5-soup"

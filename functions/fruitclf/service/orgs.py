@@ -97,12 +97,13 @@ def config_for(caller: Caller) -> OrgConfig:
     return config_of(caller.org)
 
 
-def config_of(org_id: str) -> OrgConfig:
-    """An org's configuration (cached per instance for a short while); 403 `unknown-org` when it is gone."""
+def config_of(org_id: str, fresh: bool = False) -> OrgConfig:
+    """An org's configuration (cached per instance for a short while; FRESH reads the document anyway and renews
+    the cache); 403 `unknown-org` when it is gone."""
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(org_id)
-        if hit and now - hit[0] < _CACHE_TTL_S:
+        if hit and now - hit[0] < _CACHE_TTL_S and not fresh:
             return hit[1]
     data = org_docs.read(org_id)
     if data is None:
@@ -124,8 +125,10 @@ def key(org_id: str) -> str:
 
 
 def read(caller: Caller, org_id: str) -> OrgConfig:
-    """The org's settings, for its members."""
-    return config_for(access.require_member(caller, org_id))
+    """The org's settings, for its members, read fresh: a settings page must show what an admin just saved even when
+    another instance saved it (the cache is for the checks every request makes, not for this rare read)."""
+    access.require_member(caller, org_id)
+    return config_of(org_id, fresh=True)
 
 
 # -- administration (the org-admin endpoints and the `admin` CLI share these)
