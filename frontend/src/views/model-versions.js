@@ -30,8 +30,8 @@ export function servingSummary(listing, act, shipped = null) {
   );
 }
 
-// The shipped model serves whenever no version is pinned (and the users outside a rollout). The default is offered
-// as "" (modelId null): the org then follows the default through later deploys instead of keeping today's file.
+// The shipped model serves whenever no version is pinned (during a rollout, the users outside it). The default is
+// offered as "" (modelId null): the org then follows the default through later deploys instead of keeping today's file.
 function shippedChooser(shipped, act) {
   if (!shipped) return null;
   const { available, defaultId, chosen } = shipped;
