@@ -39,6 +39,8 @@ export function render(main) {
   let openVersion = null;
   let timer = null;
   let left = false;
+  // Read when the page opens and after a choice, not on every 2-s poll of a validating version (it changes only so).
+  let shipped = shippedModels(orgId).catch(() => null);
 
   async function act(action, version, share) {
     try {
@@ -46,25 +48,22 @@ export function render(main) {
     } catch (error) {
       toast(sentence(explain(error)), "error");
     }
+    if (action === "choose-shipped") shipped = shippedModels(orgId).catch(() => null);
     await refresh();
   }
 
   async function refresh() {
     clearTimeout(timer);
-    let listing, stats, shipped;
+    let listing, stats, shippedNow;
     try {
       // the figures and the shipped models are a help, not a must: an org without them still manages its versions
-      [listing, stats, shipped] = await Promise.all([
-        api.orgModels(orgId),
-        api.orgStats(orgId).catch(() => null),
-        shippedModels(orgId).catch(() => null),
-      ]);
+      [listing, stats, shippedNow] = await Promise.all([api.orgModels(orgId), api.orgStats(orgId).catch(() => null), shipped]);
     } catch (error) {
       if (!left) mount(listHolder, h("p", { class: "error-text", role: "alert" }, sentence(explain(error))));
       return;
     }
     if (left) return;
-    mount(listHolder, servingSummary(listing, act, shipped), stats ? versionFigures(stats.models) : null, versionList(listing, act, { openVersion }));
+    mount(listHolder, servingSummary(listing, act, shippedNow), stats ? versionFigures(stats.models) : null, versionList(listing, act, { openVersion }));
     if (listing.versions?.some((version) => version.status === "validating")) timer = setTimeout(refresh, POLL_MS);
   }
 
