@@ -101,7 +101,7 @@ def fine_tune_card(
         "runtime_checks": checks,
         "training": {
             "seed": SEED,
-            "train_seed": getattr(args, "train_seed", SEED),
+            "train_seed": args.train_seed,
             "epochs": args.epochs,
             "batch": args.batch,
             "lr_body": args.lr_body,

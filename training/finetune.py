@@ -13,14 +13,13 @@ import torch.nn.functional as F
 
 from .progress import log
 from .scores import top1_by_source
-from .seed import SEED
 
 
 def train_tail(tail, feats, y, weights, val_feats, val_y, args, ckpt_path=None, val_sources=None):
     """Fine-tune on cached features. With ckpt_path, every epoch is checkpointed (model, optimiser, schedule,
     sampler state) and a run that was stopped resumes at the next epoch; each epoch's validation figures per
     source are appended to <ckpt_path>.jsonl."""
-    seed = getattr(args, "train_seed", SEED)  # the views and caches keep SEED whatever this is
+    seed = args.train_seed  # only the fine-tune's draws: the views and caches keep training.seed.SEED
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     head_params = list(tail.fc.parameters())
